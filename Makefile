@@ -1,0 +1,60 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e bench clean
+
+.venv/bin/python:
+	@PY310=$$(scripts/find_python310.sh) && echo "Creating .venv with $$PY310" && $$PY310 -m venv .venv
+	$(PIP) install --quiet --upgrade "pip==24.0"
+
+.venv/.installed: .venv/bin/python requirements.lock pyproject.toml
+	$(PIP) install --quiet --no-deps -r requirements.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -c "import rasa, spacy, spacy_lookups_data, sqlalchemy; assert rasa.__version__ == '3.6.21'"
+	@touch $@
+
+install: .venv/.installed
+
+pipeline: install
+	$(PY) -m bot.nlp.pipeline
+
+train: pipeline
+	$(PY) scripts/train_if_needed.py
+
+run: train
+	scripts/run.sh
+
+shell: train
+	scripts/with_action_server.sh $(PY) -m rasa shell --model models/$$(cat models/current) --endpoints endpoints.yml
+
+lint: install
+	.venv/bin/ruff check bot actions tests scripts
+
+unit: pipeline
+	$(PY) -m pytest tests/unit tests/safety -q
+
+safety: pipeline
+	$(PY) -m tests.safety.evaluate
+
+validate: install
+	$(PY) scripts/validate_data.py
+
+nlu-eval: train
+	$(PY) scripts/eval_nlu.py --model models/$$(cat models/current) --min-macro-f1 0.90
+
+conversations: train
+	scripts/with_action_server.sh $(PY) -m rasa test core --model models/$$(cat models/current) \
+	  --stories tests/test_stories.yml --fail-on-prediction-errors --endpoints endpoints.yml --out results/core
+
+e2e: train
+	$(PY) -m pytest tests/e2e -q
+
+test: lint unit safety validate train nlu-eval conversations e2e
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf build models results var .pytest_cache

@@ -1,0 +1,50 @@
+"""Small conversation actions: the one-time notice and "why do you ask?"."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+FORM_SLOTS = (
+    "weekly_distance_km",
+    "distance_increase_pct",
+    "sleep_hours",
+    "diet_factors",
+    "shoe_distance_km",
+)
+
+
+class ActionShowDisclaimer(Action):
+    """Say once per conversation that this is information, not a diagnosis."""
+
+    def name(self) -> str:
+        return "action_show_disclaimer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        if tracker.get_slot("disclaimer_shown"):
+            return []
+        dispatcher.utter_message(response="utter_disclaimer")
+        return [SlotSet("disclaimer_shown", True)]
+
+
+class ActionExplainWhy(Action):
+    """Give the reason for the question being asked (the form then asks again)."""
+
+    def name(self) -> str:
+        return "action_explain_why"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        if requested in FORM_SLOTS:
+            dispatcher.utter_message(response=f"utter_why_{requested}")
+        else:
+            dispatcher.utter_message(response="utter_why_general")
+        return []

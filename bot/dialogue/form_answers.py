@@ -1,0 +1,109 @@
+"""Turning a reply to one of the assessment questions into slot values.
+
+Used by the form validation action in ``actions/assessment_form.py``; kept here,
+free of rasa_sdk, so the rules are easy to test and to read:
+
+* a figure that parses (and is plausible) fills the slot, plus any side facts
+  (e.g. "went from 20 to 35" also gives the previous and current distance);
+* "don't know" / "skip" drops the question;
+* an answer that doesn't parse is asked again once, more clearly, then skipped;
+* a message that is not an answer at all (a question, chit-chat) leaves the
+  form alone so the dialogue rules can answer it and come back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Collection, Dict, Mapping
+
+from bot.triage import parsing
+
+ANSWER_INTENTS = frozenset(
+    {"inform", "dont_know", "affirm", "deny", "describe_symptoms", "nlu_fallback", None}
+)
+
+# Plausible ranges; a value outside is treated as a misreading, not a fact.
+BOUNDS: Dict[str, tuple[float, float]] = {
+    "weekly_distance_km": (0.0, 400.0),
+    "distance_increase_pct": (-100.0, 1000.0),
+    "sleep_hours": (0.0, 16.0),
+    "shoe_distance_km": (0.0, 5000.0),
+}
+
+SIDE_FACTS = (
+    "weekly_distance_km",
+    "previous_weekly_distance_km",
+    "runs_per_week",
+    "shoe_age_months",
+)
+
+
+def valid_float(slot: str, value: Any) -> float | None:
+    """Return ``value`` as a float when it is a plausible value for ``slot``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    low, high = BOUNDS[slot]
+    if number != number or not low <= number <= high:  # NaN or out of range
+        return None
+    if slot in ("weekly_distance_km", "sleep_hours") and number == 0.0:
+        return None
+    return round(number, 2)
+
+
+def _parse(slot: str, text: str, slots: Mapping[str, Any]) -> parsing.Parsed:
+    if slot == "weekly_distance_km":
+        return parsing.parse_weekly_distance(text)
+    if slot == "distance_increase_pct":
+        return parsing.parse_distance_change(
+            text,
+            current_weekly_km=slots.get("weekly_distance_km"),
+            runs_per_week=slots.get("runs_per_week"),
+        )
+    if slot == "sleep_hours":
+        return parsing.parse_sleep_hours(text)
+    if slot == "diet_factors":
+        return parsing.parse_diet(text)
+    if slot == "shoe_distance_km":
+        return parsing.parse_shoes(text, weekly_distance_km=slots.get("weekly_distance_km"))
+    raise KeyError(slot)
+
+
+def _skip(slot: str, slots: Mapping[str, Any]) -> Dict[str, Any]:
+    skipped = list(slots.get("skipped_questions") or [])
+    if slot not in skipped:
+        skipped.append(slot)
+    return {"skipped_questions": skipped, "answer_unparsed": None}
+
+
+def read_answer(
+    slot: str,
+    text: str,
+    intent: str | None,
+    slots: Mapping[str, Any],
+    answer_intents: Collection[str | None] = ANSWER_INTENTS,
+) -> Dict[str, Any]:
+    """Slot updates for ``text`` given as the answer to the question for ``slot``."""
+    parsed = _parse(slot, text, slots)
+    side = {
+        key: parsed.extras[key]
+        for key in SIDE_FACTS
+        if key != slot and isinstance(parsed.extras.get(key), (int, float))
+    }
+    if parsed.status == "ok" and parsed.value not in (None, []):
+        value = parsed.value
+        if slot == "diet_factors":
+            known = list(slots.get("diet_factors") or [])
+            value = list(dict.fromkeys([*known, *value]))
+        return {slot: value, "answer_unparsed": None, **side}
+    if parsed.status == "ok":
+        # Understood but no figure for this slot (e.g. "two years old" with the
+        # weekly distance unknown): keep what we learned and move on.
+        return {**_skip(slot, slots), **side}
+    if parsed.status == "dont_know":
+        return {**_skip(slot, slots), **side}
+    if intent not in answer_intents:
+        return {}
+    if slots.get("answer_unparsed") == slot:
+        return {**_skip(slot, slots), **side}
+    return {slot: None, "answer_unparsed": slot, **side}

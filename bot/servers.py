@@ -1,0 +1,106 @@
+"""Starting the real action server and Rasa server, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def current_model() -> Path:
+    return ROOT / "models" / (ROOT / "models" / "current").read_text().strip()
+
+
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early; log:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not up after {timeout}s; log:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class RunningBot:
+    url: str
+    token: str | None
+    action_url: str
+
+
+@contextmanager
+def running_bot(
+    workdir: Path,
+    model: Path | None = None,
+    token: str | None = None,
+    with_actions: bool = True,
+) -> Iterator[RunningBot]:
+    """Run an action server and a Rasa server (REST + HTTP API) on free local ports."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    processes: list[subprocess.Popen] = []
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+    )
+    try:
+        if with_actions:
+            action_log = workdir / "actions.log"
+            actions = subprocess.Popen(
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                 "--port", str(action_port)],
+                cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
+            )
+            processes.append(actions)
+            wait_for(f"http://127.0.0.1:{action_port}/health", actions, action_log)
+        rasa_log = workdir / "rasa.log"
+        command = [
+            sys.executable, "-m", "rasa", "run", "--model", str(model or current_model()),
+            "--enable-api", "--interface", "127.0.0.1", "--port", str(rasa_port),
+            "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+        ]
+        if token:
+            command += ["--auth-token", token]
+        rasa = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT
+        )
+        processes.append(rasa)
+        wait_for(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log)
+        # The root answers before the model is loaded; wait for /status (needs the token).
+        status = f"http://127.0.0.1:{rasa_port}/status" + (f"?token={token}" if token else "")
+        wait_for(status, rasa, rasa_log)
+        yield RunningBot(
+            url=f"http://127.0.0.1:{rasa_port}",
+            token=token,
+            action_url=f"http://127.0.0.1:{action_port}",
+        )
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,361 @@
+"""Facts a runner volunteers anywhere in a free message (the bot asked nothing in particular).
+
+Unlike :mod:`bot.triage.parsing`, nobody asked for a figure, so each one is attributed by
+its context, clause by clause (clauses split on , ; . and "and"/"but"...):
+"I run 50 km a week, sleep 6 hours and my shoes have 700 km on them" gives weekly distance
+50, sleep 6 and shoe distance 700; a bare "10" or "ran a 10k yesterday" gives nothing.
+Causes, diet factors, symptoms and their timing come from the phrase lists in
+``bot/knowledge/answer_vocabulary.yml``, with negation ("I didn't do any weights").
+Pure Python: no Rasa imports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Sequence
+
+from bot.triage.numbers import (
+    AGE_UNITS,
+    Clause,
+    Quantity,
+    normalize,
+    per_week,
+    scan,
+    to_km,
+    to_months,
+)
+from bot.triage.parsing import (
+    A_PERIOD_RE,
+    EACH_AFTER_RE,
+    MAX_SHOE_KM,
+    MAX_SLEEP_HOURS,
+    MAX_WEEKLY_KM,
+    Hit,
+    PhraseMatcher,
+    change_from_text,
+    clauses_for,
+    diet_hits,
+    direction_of,
+    find_labels,
+    frequency,
+    matcher,
+    multiplies,
+    one_period,
+    recent_quantity,
+    shoe_phrase_hits,
+    sleep_from_clock,
+    sleep_value,
+    vocab,
+)
+
+# Facts field -> entity name (ARCHITECTURE.md, "Entities produced by FactExtractor")
+ENTITY_NAMES = {
+    "weekly_distance_km": "weekly_distance_km",
+    "previous_weekly_distance_km": "previous_weekly_distance_km",
+    "distance_increase_pct": "distance_increase_pct",
+    "runs_per_week": "runs_per_week",
+    "sleep_hours": "sleep_hours",
+    "shoe_distance_km": "shoe_distance_km",
+    "shoe_age_months": "shoe_age_months",
+    "diet_factors": "diet_factor",
+    "volunteered_causes": "volunteered_cause",
+    "symptoms": "symptom",
+    "symptom_timing": "symptom_timing",
+}
+_LIST_FIELDS = ("diet_factors", "volunteered_causes", "symptoms")
+
+Span = tuple[int, int]
+
+
+@dataclass
+class Facts:
+    """What a message says about the runner. Figures are in km, hours, % and months."""
+
+    weekly_distance_km: float | None = None
+    previous_weekly_distance_km: float | None = None
+    distance_increase_pct: float | None = None
+    runs_per_week: float | None = None
+    sleep_hours: float | None = None
+    shoe_distance_km: float | None = None
+    shoe_age_months: float | None = None
+    diet_factors: list[str] = field(default_factory=list)
+    volunteered_causes: list[str] = field(default_factory=list)
+    symptoms: list[str] = field(default_factory=list)
+    symptom_timing: str | None = None
+    # character spans in the original text: one per scalar field, one per list item
+    spans: dict[str, list[Span]] = field(default_factory=dict, repr=False, compare=False)
+
+    def is_empty(self) -> bool:
+        """True when the message volunteered nothing."""
+        return not self.as_entities()
+
+    def as_entities(self) -> list[dict[str, Any]]:
+        """Rasa-style entity dicts: ``{"entity", "value", "start", "end"}``, one per list item."""
+        entities: list[dict[str, Any]] = []
+        for name, entity in ENTITY_NAMES.items():
+            value = getattr(self, name)
+            spans = self.spans.get(name, [])
+            if name in _LIST_FIELDS:
+                for i, item in enumerate(value):
+                    start, end = spans[i] if i < len(spans) else (0, 0)
+                    entities.append({"entity": entity, "value": item, "start": start, "end": end})
+            elif value is not None:
+                start, end = spans[0] if spans else (0, 0)
+                entities.append({"entity": entity, "value": value, "start": start, "end": end})
+        return entities
+
+
+# --------------------------------------------------------------------------- context
+
+
+@cache
+def _context_matcher(name: str) -> PhraseMatcher:
+    return PhraseMatcher({name: vocab("fact_context", name) or []})
+
+
+class _Context:
+    """Which context words occur in which clause."""
+
+    def __init__(self, text: str, clauses: list[Clause]) -> None:
+        self.text = text
+        self.clauses = clauses
+        self._hits: dict[str, list[Hit]] = {}
+
+    def hits(self, name: str) -> list[Hit]:
+        if name not in self._hits:
+            found = _context_matcher(name).find(self.text)
+            # "a week ago" is a date, not a rate
+            self._hits[name] = [
+                h for h in found if not re.match(r"\s+ago\b", self.text[h.end:h.end + 5])
+            ]
+        return self._hits[name]
+
+    def has(self, name: str, clause: Clause) -> bool:
+        return any(clause.start <= h.start < clause.end for h in self.hits(name))
+
+    def previous_clause(self, clause: Clause) -> Clause | None:
+        i = self.clauses.index(clause)
+        return self.clauses[i - 1] if i > 0 else None
+
+    def about_shoes(self, clause: Clause) -> bool:
+        """The clause names shoes, or says "them/they" right after a clause that does
+        ("my shoes? they have 300 km on them")."""
+        if self.has("shoes", clause):
+            return True
+        previous = self.previous_clause(clause)
+        return previous is not None and self.has("shoe_pronouns", clause) and self.has(
+            "shoes", previous)
+
+
+_EVENT_BEFORE_RE = re.compile(r"\b(?:a|an|my|the|that|this|his|her|our)\s+$")
+_EVENT_AFTER_RE = re.compile(r"^[\s-]*(?:race|run|parkrun|event|time\s+trial|pb|loop|route|in)\b")
+_RUN_EVERY_DAY_RE = re.compile(
+    r"\b(?:run|runs|running|ran|jog|jogging)\s+(?:\w+\s+)?(?:every\s+(?:single\s+)?day|daily|each\s+day)\b"
+)
+_BARE_WEEKLY_CTX_RE = re.compile(r"\b(?:mileage|milage|volume|weekly)\b")
+
+
+def _is_event_distance(text: str, q: Quantity) -> bool:
+    """ "a 10k", "my 20 km long run", "the 5k race": one outing, not a weekly figure."""
+    before = text[max(0, q.start - 12):q.start]
+    return bool(_EVENT_BEFORE_RE.search(before) or _EVENT_AFTER_RE.match(text[q.end:q.end + 20]))
+
+
+def _in(clause: Clause, qs: Sequence[Quantity]) -> list[Quantity]:
+    return [q for q in qs if clause.start <= q.start < clause.end]
+
+
+# --------------------------------------------------------------------------- extraction
+
+
+class _Builder:
+    def __init__(self, text: str) -> None:
+        self.nt = normalize(text)
+        self.nt.sub(A_PERIOD_RE, one_period)
+        self.t = self.nt.text
+        self.clauses = clauses_for(self.t)
+        self.ctx = _Context(self.t, self.clauses)
+        self.qs = scan(self.t)
+        self.facts = Facts()
+
+    def _set(self, name: str, value: Any, start: int, end: int, *, overwrite: bool = False) -> None:
+        if getattr(self.facts, name) is not None and not overwrite:
+            return
+        setattr(self.facts, name, value)
+        self.facts.spans[name] = [self.nt.original_span(start, end)]
+
+    def _add(self, name: str, value: str, start: int, end: int) -> None:
+        items: list[str] = getattr(self.facts, name)
+        if value in items:
+            return
+        items.append(value)
+        self.facts.spans.setdefault(name, []).append(self.nt.original_span(start, end))
+
+    # ---- figures
+
+    def runs(self) -> None:
+        for clause in self.clauses:
+            qs = _in(clause, self.qs)
+            for q in qs:
+                if q.period != "week" or q.unit not in ("times", "runs", "days"):
+                    continue
+                if q.unit != "runs" and self.ctx.has("other_activity", clause) and not \
+                        self.ctx.has("running", clause):
+                    continue
+                if 0 < q.value <= 21:
+                    self._set("runs_per_week", q.value, q.start, q.end)
+                    return
+        m = _RUN_EVERY_DAY_RE.search(self.t)
+        if m:
+            self._set("runs_per_week", 7.0, m.start(), m.end())
+
+    def weekly_and_shoes(self) -> None:
+        weekly: list[tuple[Quantity, float, Span]] = []
+        for clause in self.clauses:
+            qs = _in(clause, self.qs)
+            freq = frequency([q for q in qs if q.period == "week"])
+            previous = self.ctx.previous_clause(clause)
+            earlier = None
+            if freq is None and previous is not None:
+                earlier = frequency([q for q in _in(previous, self.qs) if q.period == "week"])
+                if earlier is not None and any(
+                        EACH_AFTER_RE.match(self.t[q.end:q.end + 20]) for q in qs):
+                    freq = earlier  # "I do 3 runs a week, about 10k each"
+            shoes = self.ctx.about_shoes(clause)
+            for q in qs:
+                if q.unit not in ("km", "mi") or q.is_from_to:
+                    continue
+                km = to_km(q.value, q.unit)
+                if q.period in ("week", "day", "other_day", "month"):
+                    weekly.append((q, per_week(km, q.period), (q.start, q.end)))
+                elif freq is not None and multiplies(self.t, q, freq) and not shoes:
+                    span = (min(q.start, freq.start), max(q.end, freq.end))
+                    weekly.append((q, km * freq.value, span))
+                elif shoes:
+                    if 0 <= km <= MAX_SHOE_KM:
+                        self._set("shoe_distance_km", round(km, 2), q.start, q.end)
+                elif (self.ctx.has("weekly", clause) or earlier is not None) and \
+                        not _is_event_distance(self.t, q):
+                    # "... 30 km this week", "I run 4 times a week (around 30 miles)"
+                    weekly.append((q, km, (q.start, q.end)))
+            if not any(q.unit in ("km", "mi") for q in qs) and _BARE_WEEKLY_CTX_RE.search(
+                    self.t[clause.start:clause.end]) and not self.ctx.has("sleep", clause):
+                for q in qs:
+                    if q.unit is None and q.b is None and q.period in (None, "week") and \
+                            q.value >= 5:
+                        weekly.append((q, q.value, (q.start, q.end)))
+            if shoes:
+                self._shoe_age(clause, qs)
+        weekly = [item for item in weekly if 0 < item[1] <= MAX_WEEKLY_KM]
+        if weekly:
+            chosen = recent_quantity(self.t, [q for q, _, _ in weekly], self.clauses)
+            _, km, span = next(item for item in weekly if item[0] is chosen)
+            self._set("weekly_distance_km", round(km, 2), *span)
+
+    def _shoe_age(self, clause: Clause, qs: Sequence[Quantity]) -> None:
+        for q in qs:
+            if q.unit in AGE_UNITS and q.period is None:
+                months = to_months(q.value, q.unit)
+                if months is not None:
+                    self._set("shoe_age_months", round(months, 2), q.start, q.end)
+                    return
+        hits = [h for h in shoe_phrase_hits(self.t)
+                if clause.start <= h.start < clause.end and not h.negated and h.label == "new"]
+        if hits and not qs:
+            hit = hits[0]
+            self._set("shoe_age_months", 0.0, hit.start, hit.end)
+            self._set("shoe_distance_km", 0.0, hit.start, hit.end)
+
+    def change(self) -> None:
+        from_runs = False
+        for clause in self.clauses:
+            sub = self.t[clause.start:clause.end]
+            qs = scan(sub)
+            result = change_from_text(sub, qs, self.facts.weekly_distance_km,
+                                      self.facts.runs_per_week, ranges_as_change=False)
+            extras = result.extras
+            runs_based = "previous_runs_per_week" in extras or (
+                "added_runs" in extras or "dropped_runs" in extras)
+            about_mileage = self.ctx.has("mileage", clause)
+            if not (runs_based or about_mileage):
+                continue
+            start, end = clause.start + len(sub) - len(sub.lstrip()), clause.end
+            if result.status == "ok" and isinstance(result.value, float):
+                if not runs_based and not qs and direction_of(sub) is None and not \
+                        self.ctx.has("weekly", clause):
+                    # "same as always" about running in general says nothing about distance
+                    if not re.search(r"\b(?:mileage|milage|distance|volume)\b", sub):
+                        continue
+                self._set("distance_increase_pct", result.value, start, end,
+                          overwrite=from_runs and not runs_based)
+                from_runs = from_runs or runs_based
+            if "weekly_distance_km" in extras and 0 < extras["weekly_distance_km"] <= MAX_WEEKLY_KM:
+                self._set("weekly_distance_km", extras["weekly_distance_km"], start, end)
+            if "previous_weekly_distance_km" in extras:
+                self._set("previous_weekly_distance_km", extras["previous_weekly_distance_km"],
+                          start, end)
+            if "runs_per_week" in extras:
+                self._set("runs_per_week", extras["runs_per_week"], start, end)
+            if self.facts.distance_increase_pct is not None and not from_runs:
+                return
+
+    def sleep(self) -> None:
+        candidates: list[Quantity] = []
+        for clause in self.clauses:
+            qs = _in(clause, self.qs)
+            sleepy = self.ctx.has("sleep", clause)
+            timed = [q for q in qs if q.unit in ("h", "min") and (sleepy or q.period == "night")]
+            if timed:
+                candidates.extend(timed)
+            elif sleepy and not any(q.unit is not None for q in qs):
+                candidates.extend(
+                    q for q in qs if q.unit is None and 0 < q.value <= MAX_SLEEP_HOURS)
+        hours: float | None = None
+        span: tuple[int, int] | None = None
+        if candidates:
+            q = recent_quantity(self.t, candidates, self.clauses)
+            hours, span = sleep_value(q), (q.start, q.end)
+        else:
+            clocks = [q for q in self.qs if q.unit == "clock"]
+            hours = sleep_from_clock(self.t, clocks, strict=True)
+            if hours is not None:
+                span = (clocks[0].start, clocks[-1].end)
+        if hours is not None and span is not None and 0 < hours <= MAX_SLEEP_HOURS:
+            self._set("sleep_hours", round(hours, 2), *span)
+
+    # ---- phrases
+
+    def phrases(self) -> None:
+        causes = find_labels(self.t, matcher("volunteered_causes"))
+        for hit in causes:
+            if not hit.negated:
+                self._add("volunteered_causes", hit.label, hit.start, hit.end)
+        for hit in diet_hits(self.t, answer=False):
+            self._add("diet_factors", hit.label, hit.start, hit.end)
+        blocked = [(h.start, h.end) for h in causes]
+        for hit in find_labels(self.t, matcher("symptoms"), blocked=blocked):
+            if not hit.negated:
+                self._add("symptoms", hit.label, hit.start, hit.end)
+        timing = [h for h in find_labels(self.t, matcher("symptom_timing")) if not h.negated]
+        labels = {h.label for h in timing}
+        if labels:
+            value = "both" if "both" in labels or {"during", "after"} <= labels else timing[0].label
+            self._set("symptom_timing", value, timing[0].start, timing[-1].end)
+
+    def build(self) -> Facts:
+        self.runs()
+        self.weekly_and_shoes()
+        self.change()
+        self.sleep()
+        self.phrases()
+        return self.facts
+
+
+def extract_facts(text: str) -> Facts:
+    """Facts volunteered in a free message (see the module docstring)."""
+    if not text or not text.strip():
+        return Facts()
+    return _Builder(text).build()
+

@@ -1,0 +1,63 @@
+"""Fixtures that run the real servers (no mocks) for end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List
+
+import pytest
+
+from bot.servers import RunningBot, running_bot
+
+
+class Chat:
+    """A runner talking to the bot through the REST channel."""
+
+    def __init__(self, bot: RunningBot, sender: str | None = None) -> None:
+        self.bot = bot
+        self.sender = sender or f"runner-{secrets.token_hex(6)}"
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        body = json.dumps({"sender": self.sender, "message": text}).encode()
+        request = urllib.request.Request(
+            f"{self.bot.url}/webhooks/rest/webhook", data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def text(self, text: str) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+    def tracker(self) -> Dict[str, Any]:
+        url = f"{self.bot.url}/conversations/{self.sender}/tracker"
+        if self.bot.token:
+            url += f"?token={self.bot.token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())
+
+    def slot(self, name: str) -> Any:
+        return self.tracker()["slots"].get(name)
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory: pytest.TempPathFactory):
+    token = secrets.token_hex(16)
+    with running_bot(tmp_path_factory.mktemp("bot"), token=token) as running:
+        yield running
+
+
+@pytest.fixture
+def chat(bot: RunningBot) -> Chat:
+    return Chat(bot)
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -1,0 +1,51 @@
+import pytest
+
+from bot.dialogue.fact_slots import increase_pct, merge_fact_slots
+
+
+def ent(entity: str, value, extractor: str = "FactExtractor") -> dict:
+    return {"entity": entity, "value": value, "extractor": extractor}
+
+
+def test_lists_accumulate_across_messages_without_duplicates() -> None:
+    slots = {"diet_factors": ["vegan"], "volunteered_causes": ["stress"]}
+    updates = merge_fact_slots(
+        slots,
+        [ent("diet_factor", "alcohol"), ent("diet_factor", "vegan"),
+         ent("volunteered_cause", "strength_training")],
+    )
+    assert updates == {
+        "diet_factors": ["vegan", "alcohol"],
+        "volunteered_causes": ["stress", "strength_training"],
+    }
+
+
+def test_nothing_new_changes_nothing() -> None:
+    assert merge_fact_slots({"symptoms": ["heavy"]}, [ent("symptom", "heavy")]) == {}
+
+
+def test_entities_of_other_extractors_are_ignored() -> None:
+    assert merge_fact_slots({}, [ent("diet_factor", "vegan", extractor="DIETClassifier")]) == {}
+
+
+def test_increase_is_computed_from_previous_and_current_distance() -> None:
+    updates = merge_fact_slots(
+        {"weekly_distance_km": 40.0}, [ent("previous_weekly_distance_km", 24.0)]
+    )
+    assert updates["distance_increase_pct"] == pytest.approx(66.7)
+
+
+def test_known_increase_is_not_overwritten() -> None:
+    updates = merge_fact_slots(
+        {"weekly_distance_km": 40.0, "distance_increase_pct": 10.0},
+        [ent("previous_weekly_distance_km", 24.0)],
+    )
+    assert "distance_increase_pct" not in updates
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "expected"),
+    [(20, 35, 75.0), (40, 30, -25.0), (30, 30, 0.0), (0, 30, None), (None, 30, None)],
+)
+def test_increase_pct(previous, current, expected) -> None:
+    assert increase_pct(previous, current) == expected
