@@ -11,7 +11,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,10 +54,19 @@ def running_bot(
     model: Path | None = None,
     token: str | None = None,
     with_actions: bool = True,
+    credentials: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[RunningBot]:
-    """Run an action server and a Rasa server (REST + HTTP API) on free local ports."""
+    """Run an action server and a Rasa server (REST + HTTP API) on free local ports.
+
+    ``credentials`` replaces the project's credentials.yml (e.g. to add channels
+    pointed at local fake APIs), ``extra_env`` is added to both servers'
+    environment and ``extra_args`` to ``rasa run``'s command line.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
+               SANIC_HOST="127.0.0.1", **(extra_env or {}))
     processes: list[subprocess.Popen] = []
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
@@ -79,7 +88,9 @@ def running_bot(
         command = [
             sys.executable, "-m", "rasa", "run", "--model", str(model or current_model()),
             "--enable-api", "--interface", "127.0.0.1", "--port", str(rasa_port),
-            "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+            "--endpoints", str(endpoints),
+            "--credentials", str(credentials or ROOT / "credentials.yml"),
+            *extra_args,
         ]
         if token:
             command += ["--auth-token", token]

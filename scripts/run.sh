@@ -22,7 +22,7 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
 .venv/bin/python -m rasa run --model "$MODEL" --enable-api "${auth[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 PORT="${ACTIONS_PORT:-5055}"
-.venv/bin/python -m rasa_sdk --actions actions --port "$PORT" >var/action_server.log 2>&1 &
+SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions actions --port "$PORT" >var/action_server.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
