@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.form_answers import ANSWER_INTENTS, read_answer, valid_float
+from bot.dialogue.form_answers import read_answer, valid_float
 
 Slots = Dict[str, Any]
 
@@ -60,8 +60,7 @@ class ValidateAssessmentForm(FormValidationAction):
         if any(e.get("entity") == "red_flag" for e in entities):
             # A warning sign is never an answer: the escalation policy handles it.
             return {}
-        return read_answer(slot, message.get("text") or "", intent, dict(tracker.slots),
-                           answer_intents=ANSWER_INTENTS)
+        return read_answer(slot, message.get("text") or "", intent, dict(tracker.slots))
 
     async def extract_weekly_distance_km(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

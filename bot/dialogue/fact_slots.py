@@ -14,6 +14,7 @@ LIST_SLOTS = {
     "diet_factor": "diet_factors",
     "volunteered_cause": "volunteered_causes",
     "symptom": "symptoms",
+    "condition_hint": "conditions_hints",
 }
 FACT_EXTRACTOR = "FactExtractor"
 

@@ -63,8 +63,9 @@ ENTITY_NAMES = {
     "volunteered_causes": "volunteered_cause",
     "symptoms": "symptom",
     "symptom_timing": "symptom_timing",
+    "conditions_hints": "condition_hint",
 }
-_LIST_FIELDS = ("diet_factors", "volunteered_causes", "symptoms")
+_LIST_FIELDS = ("diet_factors", "volunteered_causes", "symptoms", "conditions_hints")
 
 Span = tuple[int, int]
 
@@ -84,6 +85,7 @@ class Facts:
     volunteered_causes: list[str] = field(default_factory=list)
     symptoms: list[str] = field(default_factory=list)
     symptom_timing: str | None = None
+    conditions_hints: list[str] = field(default_factory=list)
     # character spans in the original text: one per scalar field, one per list item
     spans: dict[str, list[Span]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -338,6 +340,9 @@ class _Builder:
         for hit in find_labels(self.t, matcher("symptoms"), blocked=blocked):
             if not hit.negated:
                 self._add("symptoms", hit.label, hit.start, hit.end)
+        for hit in find_labels(self.t, matcher("condition_hints")):
+            if not hit.negated:
+                self._add("conditions_hints", hit.label, hit.start, hit.end)
         timing = [h for h in find_labels(self.t, matcher("symptom_timing")) if not h.negated]
         labels = {h.label for h in timing}
         if labels:

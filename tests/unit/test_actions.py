@@ -172,3 +172,15 @@ def test_escalate_never_lowers_and_offers_nothing_after_an_emergency() -> None:
     assert slots["escalation_level"] == "emergency"
     assert slots["red_flags"] == ["chest_pain", "tingling"]
     assert slots["resume_offered"] is False and dispatcher.messages == []
+
+
+def test_hints_let_less_common_causes_rank() -> None:
+    tracker = make_tracker({"weekly_distance_km": 30.0, "distance_increase_pct": 0.0,
+                            "sleep_hours": 8.0, "diet_factors": ["vegan"],
+                            "conditions_hints": ["general_tiredness"]})
+    events, _ = run(ActionExplainCauses(), tracker)
+    assert slot_events(events)["likely_causes"][0] == "iron"
+    tracker = make_tracker({"weekly_distance_km": 30.0, "distance_increase_pct": 0.0,
+                            "conditions_hints": ["same_spot_pain", "cramping", "eases_with_rest"]})
+    events, dispatcher = run(ActionExplainCauses(), tracker)
+    assert "compartment_syndrome" in slot_events(events)["likely_causes"]

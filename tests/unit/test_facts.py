@@ -398,3 +398,20 @@ def test_mixed_message() -> None:
     assert facts.symptom_timing == "during"
     assert set(facts.volunteered_causes) == {"terrain", "training_load", "stress"}
     assert facts.diet_factors == ["vegetarian"]
+
+
+@pytest.mark.parametrize(
+    ("text", "hints"),
+    [
+        ("I'm tired all the time lately", ["general_tiredness"]),
+        ("a crampy pain in the same spot every run, goes away when I stop",
+         ["cramping", "same_spot_pain", "eases_with_rest"]),
+        ("I have varicose veins", ["varicose"]),
+        ("no cramps at all", []),
+        ("my legs are heavy", []),
+    ],
+)
+def test_condition_hints(text: str, hints: list[str]) -> None:
+    facts = extract_facts(text)
+    assert facts.conditions_hints == hints
+    assert [e["value"] for e in facts.as_entities() if e["entity"] == "condition_hint"] == hints
