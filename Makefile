@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e bench clean
+.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e channels bench clean
 
 .venv/bin/python:
 	@PY310=$$(scripts/find_python310.sh) && echo "Creating .venv with $$PY310" && $$PY310 -m venv .venv
@@ -53,7 +53,10 @@ conversations: train
 e2e: train
 	$(PY) -m pytest tests/e2e -q
 
-test: lint unit safety validate train nlu-eval conversations e2e
+channels: train
+	$(PY) -m pytest tests/channels -q
+
+test: lint unit safety validate train nlu-eval conversations e2e channels
 	@echo "make test: all checks passed"
 
 clean:

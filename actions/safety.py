@@ -33,6 +33,9 @@ class ActionEscalate(Action):
         ]
         if tracker.active_loop.get("name"):
             events.append(ActiveLoop(None))
+        # No question is pending while the runner reads the advice; if they choose
+        # to go on, the form asks for whatever is still missing.
+        events.append(SlotSet("requested_slot", None))
         if record.offer_resume:
             dispatcher.utter_message(response="utter_offer_resume")
         events.append(SlotSet("resume_offered", record.offer_resume))

@@ -8,6 +8,8 @@ ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 MODEL="models/$(cat models/current)"
 mkdir -p var
 export TF_CPP_MIN_LOG_LEVEL=2
+# Channels: credentials.yml + channels/*.yml whose ${VARS} are all set (docs/channels.md).
+.venv/bin/python -m bot.channels.credentials --out var/credentials.yml
 
 auth=()
 if [ -n "${BOT_API_TOKEN:-}" ]; then
@@ -26,7 +28,7 @@ SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions a
 pids+=($!)
 .venv/bin/python -m rasa run --model "$MODEL" --enable-api "${auth[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml &
+  --endpoints endpoints.yml --credentials var/credentials.yml &
 pids+=($!)
 
 echo "Starting... the assistant will answer at http://$HOST:$RASA_PORT/webhooks/rest/webhook"

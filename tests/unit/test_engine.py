@@ -200,7 +200,7 @@ def test_no_answers_gives_the_default_list_without_figures():
     assert ids(ranked) == ["recovery", "hydration", "sleep"]
     assert all(r.score == 0 for r in ranked)
     text = render_explanation(answers, ranked)
-    assert "I don't have many details yet" in text
+    assert "Nothing in your answers stands out strongly" in text
     assert not re.search(r"\d+ km|\d+%|\d+ hours a night", text)
 
 
