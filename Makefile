@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e channels bench clean
+.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e channels web chromium web-test bench clean
 
 .venv/bin/python:
 	@PY310=$$(scripts/find_python310.sh) && echo "Creating .venv with $$PY310" && $$PY310 -m venv .venv
@@ -25,7 +25,16 @@ pipeline: install
 train: pipeline
 	$(PY) scripts/train_if_needed.py
 
-run: train
+WEB_SOURCES := $(wildcard web/src/*) web/package.json web/package-lock.json scripts/build_web.sh
+build/web/index.html: $(WEB_SOURCES)
+	scripts/build_web.sh
+web: build/web/index.html
+
+# Debian's Chromium for the browser tests (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+run: train web
 	scripts/run.sh
 
 shell: train
@@ -56,8 +65,11 @@ e2e: train
 channels: train
 	$(PY) -m pytest tests/channels -q
 
-test: lint unit safety validate train nlu-eval conversations e2e channels
+web-test: train web chromium
+	$(PY) -m pytest tests/web -q
+
+test: lint unit safety validate train nlu-eval conversations e2e channels web-test
 	@echo "make test: all checks passed"
 
 clean:
-	rm -rf build models results var .pytest_cache
+	rm -rf build models results var .pytest_cache web/node_modules

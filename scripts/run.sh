@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server in the foreground; Ctrl-C or SIGTERM stops both.
+# Start the action server, the Rasa server and the chat page server in the foreground;
+# Ctrl-C or SIGTERM stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST="${BOT_HOST:-127.0.0.1}"
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+# The chat page (docs/web.md). WEB_ORIGIN is the address the browser opens, and the only
+# origin Rasa's CORS allows; RASA_PUBLIC_URL is where the browser finds Rasa's socket.io.
+WEB_HOST="${WEB_HOST:-127.0.0.1}"
+WEB_PORT="${WEB_PORT:-8080}"
+WEB_ORIGIN="${WEB_ORIGIN:-http://127.0.0.1:$WEB_PORT}"
+RASA_PUBLIC_URL="${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"
 MODEL="models/$(cat models/current)"
 mkdir -p var
 export TF_CPP_MIN_LOG_LEVEL=2
@@ -28,10 +35,13 @@ SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions a
 pids+=($!)
 .venv/bin/python -m rasa run --model "$MODEL" --enable-api "${auth[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials var/credentials.yml &
+  --endpoints endpoints.yml --credentials var/credentials.yml --cors "$WEB_ORIGIN" &
+pids+=($!)
+.venv/bin/python -m bot.web.serve --host "$WEB_HOST" --port "$WEB_PORT" --rasa-url "$RASA_PUBLIC_URL" &
 pids+=($!)
 
 echo "Starting... the assistant will answer at http://$HOST:$RASA_PORT/webhooks/rest/webhook"
 echo "  e.g. curl -s -XPOST http://$HOST:$RASA_PORT/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"my legs feel heavy\"}'"
-echo "  tracker: http://$HOST:$RASA_PORT/conversations/me/tracker   (Ctrl-C stops both servers)"
+echo "  tracker: http://$HOST:$RASA_PORT/conversations/me/tracker   (Ctrl-C stops all servers)"
+echo "  chat page: $WEB_ORIGIN/"
 wait -n "${pids[@]}"

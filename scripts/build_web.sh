@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the chat page into build/web/: our own files from web/src/ plus the
+# socket.io v4 client, installed from the npm registry with `npm ci` (exact
+# versions from web/package-lock.json) and copied into build/web/vendor/.
+# Nothing is loaded from a CDN when the page runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=build/web
+CLIENT=web/node_modules/socket.io-client
+
+if ! command -v npm >/dev/null; then
+  echo "build_web.sh: npm is needed (apt-get install -y nodejs npm)" >&2
+  exit 1
+fi
+# Reinstall when the lock file is newer than the installed tree.
+if [ ! -f "$CLIENT/dist/socket.io.min.js" ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT/vendor"
+cp web/src/index.html web/src/widget.js web/src/widget.css web/src/favicon.svg "$OUT/"
+cp "$CLIENT/dist/socket.io.min.js" "$OUT/vendor/socket.io.min.js"
+cp "$CLIENT/LICENSE" "$OUT/vendor/socket.io-client.LICENSE"
+version=$(node -p "require('./$CLIENT/package.json').version")
+echo "Built $OUT/ (socket.io-client $version)"
