@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ def main() -> int:
         print(f"Model is up to date: {model.relative_to(ROOT)}")
     else:
         print(f"Training {name} (inputs changed or no model yet)...", flush=True)
+        started = time.monotonic()
         command = [
             sys.executable, "-m", "rasa", "train",
             "--fixed-model-name", name, "--out", str(MODELS),
@@ -46,6 +48,7 @@ def main() -> int:
         if result.returncode != 0 or not model.exists():
             print("Training failed.", file=sys.stderr)
             return 1
+        print(f"Training took {time.monotonic() - started:.0f} s", flush=True)
     (MODELS / "current").write_text(model.name + "\n")
     print(model.relative_to(ROOT))
     return 0
