@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e channels web chromium web-test bench clean
+.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e channels web chromium web-test bench clean postgres storage-test migrate purge
 
 .venv/bin/python:
 	@PY310=$$(scripts/find_python310.sh) && echo "Creating .venv with $$PY310" && $$PY310 -m venv .venv
@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .venv/.installed: .venv/bin/python requirements.lock pyproject.toml
 	$(PIP) install --quiet --no-deps -r requirements.lock
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
-	$(PY) -c "import rasa, spacy, spacy_lookups_data, sqlalchemy; assert rasa.__version__ == '3.6.21'"
+	$(PY) -c "import rasa, spacy, spacy_lookups_data, sqlalchemy, alembic; assert rasa.__version__ == '3.6.21'"
 	@touch $@
 
 install: .venv/.installed
@@ -41,7 +41,7 @@ shell: train
 	scripts/with_action_server.sh $(PY) -m rasa shell --model models/$$(cat models/current) --endpoints endpoints.yml
 
 lint: install
-	.venv/bin/ruff check bot actions tests scripts
+	.venv/bin/ruff check bot actions tests scripts migrations
 
 unit: pipeline
 	$(PY) -m pytest tests/unit tests/safety -q
@@ -68,7 +68,29 @@ channels: train
 web-test: train web chromium
 	$(PY) -m pytest tests/web -q
 
-test: lint unit safety validate train nlu-eval conversations e2e channels web-test
+# PostgreSQL binaries for the storage tests (the test fixture starts its own server).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+	  echo "Installing PostgreSQL (Debian package) for the storage tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y postgresql; \
+	  else sudo apt-get update && sudo apt-get install -y postgresql; fi; \
+	fi
+
+# Storage on SQLite and on a real PostgreSQL server: migrations, repository,
+# restarts of both servers, returning runners, forget-me (tests/storage/).
+storage-test: train postgres
+	$(PY) -m pytest tests/storage -q
+
+# Apply the migrations of the project's tables ($$DATABASE_URL or var/tracker.db).
+migrate: install
+	$(PY) -m bot.storage.migrate
+
+# Delete conversations and assessments older than DAYS days: make purge DAYS=180
+purge: install
+	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=N"; exit 2; }
+	$(PY) -m bot.storage.purge --days $(DAYS)
+
+test: lint unit safety validate train nlu-eval conversations e2e channels web-test storage-test
 	@echo "make test: all checks passed"
 
 clean:

@@ -18,6 +18,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue.form_answers import read_answer, valid_float
+from bot.storage.recall import read_prefill_answer
 
 Slots = Dict[str, Any]
 
@@ -60,6 +61,10 @@ class ValidateAssessmentForm(FormValidationAction):
         if any(e.get("entity") == "red_flag" for e in entities):
             # A warning sign is never an answer: the escalation policy handles it.
             return {}
+        if tracker.get_slot("prefill_offer") == slot:
+            # A remembered figure was offered for confirmation (actions/profile.py).
+            return read_prefill_answer(slot, message.get("text") or "", intent,
+                                       dict(tracker.slots))
         return read_answer(slot, message.get("text") or "", intent, dict(tracker.slots))
 
     async def extract_weekly_distance_km(

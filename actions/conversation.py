@@ -9,6 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.profile import recognise_returning_runner
+
 FORM_SLOTS = (
     "weekly_distance_km",
     "distance_increase_pct",
@@ -27,10 +29,12 @@ class ActionShowDisclaimer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
+        # A runner back for another visit is welcomed as known (actions/profile.py).
+        events = recognise_returning_runner(dispatcher, tracker)
         if tracker.get_slot("disclaimer_shown"):
-            return []
+            return events
         dispatcher.utter_message(response="utter_disclaimer")
-        return [SlotSet("disclaimer_shown", True)]
+        return [*events, SlotSet("disclaimer_shown", True)]
 
 
 class ActionExplainWhy(Action):

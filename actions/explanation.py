@@ -9,11 +9,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.storage import DEFAULT_CHANNEL, channel_of, safely
+from bot.storage import repository
+from bot.storage.recall import compare_with_last
 from bot.triage.engine import RunnerAnswers, rank_causes, render_explanation
 
 
 class ActionExplainCauses(Action):
-    """Rank the causes from the answers, say them in the runner's figures."""
+    """Rank the causes from the answers, say them in the runner's figures, compare
+    with the runner's last assessment, and store this one (bot/storage)."""
 
     def name(self) -> str:
         return "action_explain_causes"
@@ -23,8 +27,21 @@ class ActionExplainCauses(Action):
     ) -> List[Dict[str, Any]]:
         answers = RunnerAnswers.from_slots(tracker.slots)
         ranked = rank_causes(answers)
-        dispatcher.utter_message(text=render_explanation(answers, ranked))
-        return [SlotSet("likely_causes", [cause.id for cause in ranked])]
+        causes = [cause.id for cause in ranked]
+        text = render_explanation(answers, ranked)
+        channel = channel_of(tracker) or DEFAULT_CHANNEL
+        _, previous = safely(
+            "read the last assessment",
+            lambda: repository.find_runner(channel, tracker.sender_id), default=(None, None))
+        comparison = compare_with_last(previous, tracker.slots)
+        if comparison:
+            text += "\n\n" + comparison
+        dispatcher.utter_message(text=text)
+        safely("save the assessment", lambda: repository.save_assessment(
+            channel, tracker.sender_id, dict(tracker.slots), causes,
+            escalation_level=tracker.get_slot("escalation_level") or "none",
+            red_flags=tracker.get_slot("red_flags") or []))
+        return [SlotSet("likely_causes", causes)]
 
 
 class ActionGiveAdvice(Action):

@@ -57,12 +57,19 @@ def running_bot(
     credentials: Path | None = None,
     extra_env: dict[str, str] | None = None,
     extra_args: Sequence[str] = (),
+    tracker_store_url: str | None = None,
 ) -> Iterator[RunningBot]:
     """Run an action server and a Rasa server (REST + HTTP API) on free local ports.
 
     ``credentials`` replaces the project's credentials.yml (e.g. to add channels
     pointed at local fake APIs), ``extra_env`` is added to both servers'
     environment and ``extra_args`` to ``rasa run``'s command line.
+
+    ``tracker_store_url`` (a SQLAlchemy URL, SQLite or PostgreSQL) puts the
+    conversations (bot.storage's tracker store) and the project's tables
+    (``DATABASE_URL`` for the action server, migrated to head first) in that
+    database. Without it the tracker store is ``workdir/tracker.db`` as before,
+    and the project's tables go to the same file.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
@@ -70,10 +77,28 @@ def running_bot(
     processes: list[subprocess.Popen] = []
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
-    )
+    if tracker_store_url is None:
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+        )
+        database_url = f"sqlite:///{workdir / 'tracker.db'}"
+    else:
+        import yaml
+
+        from bot.storage.endpoints import tracker_store_config
+
+        endpoints.write_text(yaml.safe_dump({
+            "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+            "tracker_store": tracker_store_config(tracker_store_url),
+        }, sort_keys=False))
+        database_url = tracker_store_url
+    if "DATABASE_URL" not in (extra_env or {}):
+        env["DATABASE_URL"] = database_url
+    if with_actions:
+        from bot.storage.migrate import upgrade
+
+        upgrade(env["DATABASE_URL"])
     try:
         if with_actions:
             action_log = workdir / "actions.log"

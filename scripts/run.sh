@@ -17,6 +17,12 @@ mkdir -p var
 export TF_CPP_MIN_LOG_LEVEL=2
 # Channels: credentials.yml + channels/*.yml whose ${VARS} are all set (docs/channels.md).
 .venv/bin/python -m bot.channels.credentials --out var/credentials.yml
+# Storage: SQLite var/tracker.db, or $DATABASE_URL (docs/storage.md). The password
+# stays out of var/endpoints.yml: Rasa reads ${DATABASE_PASSWORD} from the environment.
+.venv/bin/python -m bot.storage.endpoints --out var/endpoints.yml
+DATABASE_PASSWORD="$(.venv/bin/python -m bot.storage.endpoints --password)"
+export DATABASE_PASSWORD
+.venv/bin/python -m bot.storage.migrate
 
 auth=()
 if [ -n "${BOT_API_TOKEN:-}" ]; then
@@ -35,7 +41,7 @@ SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions a
 pids+=($!)
 .venv/bin/python -m rasa run --model "$MODEL" --enable-api "${auth[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials var/credentials.yml --cors "$WEB_ORIGIN" &
+  --endpoints var/endpoints.yml --credentials var/credentials.yml --cors "$WEB_ORIGIN" &
 pids+=($!)
 .venv/bin/python -m bot.web.serve --host "$WEB_HOST" --port "$WEB_PORT" --rasa-url "$RASA_PUBLIC_URL" &
 pids+=($!)
