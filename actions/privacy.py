@@ -77,5 +77,5 @@ class ActionShareSummary(Action):
                 text="I don't have an assessment to summarise yet. Tell me how your legs "
                      "feel and, after a few questions, I can give you a summary to share.")
             return []
-        dispatcher.utter_message(text=summary_text(assessment))
+        dispatcher.utter_message(text=summary_text(assessment), metadata={"summary": True})
         return []

@@ -170,6 +170,35 @@ def test_whole_conversation_by_typing_and_clicking(stack, page) -> None:
     assert tracker(stack.bot, conversation)["latest_message"]["text"] == "thanks"
 
 
+def test_summary_can_be_printed_or_saved(stack, page) -> None:
+    page.goto(stack.page.url)
+    page.get_by_role("button", name="New conversation").click()
+    connected(page)
+    say(page, "I run 30 km a week, sleep 7 hours and my shoes have 300 km on them, "
+              "my legs feel heavy")
+    say(page, "steady")
+    explanation = " ".join(say(page, "pretty balanced"))
+    assert "legs feel heavy" in explanation and "GP" in explanation
+    answer = " ".join(say(page, "can I get a summary for my physio?"))
+    assert "Summary of the heavy-legs assessment" in answer
+    summary = page.locator("#log li.summary-msg").last
+    expect(summary).to_contain_text("30 km a week")
+    button = summary.get_by_role("button", name="Print or save this summary as a PDF")
+    expect(button).to_be_visible()
+    # Record the print call instead of opening the browser's print dialog. (The
+    # script ends with a number: Playwright would call a function value it returns.)
+    page.evaluate("window.__printed = 0; window.print = () => { window.__printed += 1; }; 0")
+    button.click()
+    assert page.evaluate("window.__printed") == 1
+    # In print media only the summary is visible, without its button.
+    page.emulate_media(media="print")
+    expect(summary.locator(".msg-text")).to_be_visible()
+    expect(summary.get_by_role("button")).to_be_hidden()
+    expect(page.locator("#log li.msg-user").first).to_be_hidden()
+    page.emulate_media(media="screen")
+    assert page.errors == []
+
+
 def test_emergency_is_unmistakable_and_its_advice_comes_first(stack, page) -> None:
     page.goto(stack.page.url)
     connected(page)

@@ -74,6 +74,7 @@
         out.escalation = metadata.escalation;
       }
       if (metadata.notice === "disclaimer") { out.notice = "disclaimer"; }
+      if (metadata.summary === true) { out.summary = true; }
     }
     return out;
   }
@@ -133,6 +134,24 @@
       item.appendChild(make("span", "visually-hidden", who));
     }
     item.appendChild(make("p", "msg-text", entry.text));
+    if (entry.from === "bot" && entry.metadata.summary) {
+      // The summary to share with a physio or GP: print it, or save it as a PDF
+      // from the print dialog. Only this message is printed (see widget.css).
+      item.classList.add("summary-msg");
+      var print = make("button", "summary-print", "Print or save this summary");
+      print.type = "button";
+      print.setAttribute("aria-label", "Print or save this summary as a PDF");
+      print.addEventListener("click", function () {
+        var previous = document.querySelectorAll(".print-target");
+        Array.prototype.forEach.call(previous, function (node) {
+          node.classList.remove("print-target");
+        });
+        item.classList.add("print-target");
+        document.body.classList.add("printing-summary");
+        window.print();
+      });
+      item.appendChild(print);
+    }
     el.log.appendChild(item);
     return item;
   }
