@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.storage import DEFAULT_CHANNEL, channel_of, safely
 from bot.storage import repository
 from bot.storage.recall import compare_with_last
-from bot.triage.engine import RunnerAnswers, rank_causes, render_explanation
+from bot.triage.engine import RunnerAnswers, general_advice, rank_causes, render_explanation
 
 
 class ActionExplainCauses(Action):
@@ -55,14 +55,7 @@ class ActionGiveAdvice(Action):
     ) -> List[Dict[str, Any]]:
         answers = RunnerAnswers.from_slots(tracker.slots)
         if not tracker.get_slot("likely_causes"):
-            dispatcher.utter_message(
-                text=(
-                    "Some things help most runners with heavy legs: a few easy days or a rest "
-                    "day, 7 to 9 hours of sleep, enough carbohydrate and fluid around your runs, "
-                    "and building weekly distance gradually. Tell me how your legs feel and I "
-                    "can point to what fits you."
-                )
-            )
+            dispatcher.utter_message(text=general_advice())
             return []
         ranked = rank_causes(answers)
         dispatcher.utter_message(text=render_explanation(answers, ranked))

@@ -282,6 +282,7 @@ class _KnowledgeBase:
     intro: str
     intro_generic: str
     closing: str
+    general_advice: str
 
     def by_id(self, cause_id: str) -> Cause | None:
         return next((c for c in self.causes if c.id == cause_id), None)
@@ -540,6 +541,7 @@ class _Checker:
             intro=self.text(data, "intro", "top level"),
             intro_generic=self.text(data, "intro_generic", "top level"),
             closing=self.text(data, "closing", "top level"),
+            general_advice=self.text(data, "general_advice", "top level"),
         )
 
 
@@ -558,6 +560,11 @@ def _load_knowledge(path: Path) -> _KnowledgeBase:
 @lru_cache(maxsize=1)
 def _default_knowledge() -> _KnowledgeBase:
     return _load_knowledge(DEFAULT_CAUSES_PATH)
+
+
+def general_advice() -> str:
+    """What helps most runners, for a runner who hasn't answered any questions yet."""
+    return _default_knowledge().general_advice
 
 
 def load_causes(path: Path | str | None = None) -> list[Cause]:
