@@ -90,8 +90,53 @@ purge: install
 	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=N"; exit 2; }
 	$(PY) -m bot.storage.purge --days $(DAYS)
 
-test: lint unit safety validate train nlu-eval conversations e2e channels web-test storage-test
+test: lint unit safety validate train nlu-eval conversations e2e channels web-test storage-test robustness k8s-validate cluster-test
 	@echo "make test: all checks passed"
 
 clean:
 	rm -rf build models results var .pytest_cache web/node_modules
+
+.PHONY: robustness audit
+
+# Hostile input through the REST webhook, the action server's token, failing parts,
+# and hypothesis fuzzing of the parsers and the red-flag detector (tests/robustness/).
+robustness: train
+	$(PY) -m pytest tests/robustness -q
+
+# Known vulnerabilities of the pins in requirements.lock (pip-audit in build/audit-venv;
+# needs network access to PyPI's JSON API, so not part of `make test`). docs/security.md.
+audit:
+	scripts/audit.sh
+
+# --- Past one machine (docs/deployment.md) ---
+.PHONY: redis nginx cluster cluster-down cluster-test k8s-validate
+
+# Debian's redis-server and nginx for the cluster tests and `make cluster`.
+redis:
+	@command -v redis-server >/dev/null || ls /usr/bin/redis-server >/dev/null 2>&1 || { \
+	  echo "Installing redis-server (Debian package)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y redis-server; \
+	  else sudo apt-get update && sudo apt-get install -y redis-server; fi; }
+
+nginx:
+	@command -v nginx >/dev/null || ls /usr/sbin/nginx >/dev/null 2>&1 || { \
+	  echo "Installing nginx (Debian package)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y nginx; \
+	  else sudo apt-get update && sudo apt-get install -y nginx; fi; }
+
+# The atomic Redis lock store (real redis-server), two Rasa replicas on one PostgreSQL
+# with concurrent messages, and `make cluster` itself (tests/cluster/).
+cluster-test: train web redis nginx postgres
+	$(PY) -m pytest tests/cluster -q --deselect tests/cluster/test_manifests.py
+
+# deploy/k8s/ against the Kubernetes 1.28 schemas (offline) and the topology's rules.
+k8s-validate: install
+	$(PY) -m pytest tests/cluster/test_manifests.py -q
+
+# nginx on 127.0.0.1:$${CLUSTER_PORT:-8088} in front of $${RASA_REPLICAS:-2} Rasa replicas and
+# $${ACTION_REPLICAS:-2} action servers, PostgreSQL + Redis, data under var/cluster/.
+cluster: train web redis nginx postgres
+	scripts/cluster_up.sh
+
+cluster-down:
+	scripts/cluster_down.sh

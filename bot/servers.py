@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -46,6 +47,7 @@ class RunningBot:
     url: str
     token: str | None
     action_url: str
+    actions_token: str | None = None  # the action server's shared token (ACTIONS_TOKEN)
 
 
 @contextmanager
@@ -58,6 +60,8 @@ def running_bot(
     extra_env: dict[str, str] | None = None,
     extra_args: Sequence[str] = (),
     tracker_store_url: str | None = None,
+    lock_store: dict | None = None,
+    actions_token: str | None = None,
 ) -> Iterator[RunningBot]:
     """Run an action server and a Rasa server (REST + HTTP API) on free local ports.
 
@@ -70,17 +74,30 @@ def running_bot(
     (``DATABASE_URL`` for the action server, migrated to head first) in that
     database. Without it the tracker store is ``workdir/tracker.db`` as before,
     and the project's tables go to the same file.
+
+    ``lock_store`` (a mapping, e.g. ``{"type": "bot.cluster.lock_store.AtomicRedisLockStore",
+    "url": "127.0.0.1", "port": 6379}``) is written as the endpoints' ``lock_store``;
+    without it Rasa uses its in-memory lock store as before.
+
+    The action server (``bot.security.action_server``) requires a shared token;
+    ``actions_token`` (default: a random one) is given to both servers as
+    ``ACTIONS_TOKEN`` and Rasa sends it as ``Authorization: Bearer ...``.
     """
     workdir.mkdir(parents=True, exist_ok=True)
+    actions_token = actions_token or secrets.token_urlsafe(24)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
-               SANIC_HOST="127.0.0.1", **(extra_env or {}))
+               SANIC_HOST="127.0.0.1", ACTIONS_TOKEN=actions_token, **(extra_env or {}))
+    # Unquoted: Rasa expands ${VAR} only in plain YAML scalars.
+    action_headers = '  headers:\n    Authorization: Bearer ${ACTIONS_TOKEN}\n'
     processes: list[subprocess.Popen] = []
     action_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     if tracker_store_url is None:
         endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+            + action_headers
+            + 'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n'
+            + f'  db: "{workdir / "tracker.db"}"\n'
         )
         database_url = f"sqlite:///{workdir / 'tracker.db'}"
     else:
@@ -89,10 +106,16 @@ def running_bot(
         from bot.storage.endpoints import tracker_store_config
 
         endpoints.write_text(yaml.safe_dump({
-            "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+            "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook",
+                                "headers": {"Authorization": "Bearer ${ACTIONS_TOKEN}"}},
             "tracker_store": tracker_store_config(tracker_store_url),
         }, sort_keys=False))
         database_url = tracker_store_url
+    if lock_store is not None:
+        import yaml
+
+        with endpoints.open("a") as out:
+            out.write(yaml.safe_dump({"lock_store": dict(lock_store)}, sort_keys=False))
     if "DATABASE_URL" not in (extra_env or {}):
         env["DATABASE_URL"] = database_url
     if with_actions:
@@ -103,8 +126,8 @@ def running_bot(
         if with_actions:
             action_log = workdir / "actions.log"
             actions = subprocess.Popen(
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                 "--port", str(action_port)],
+                [sys.executable, "-m", "bot.security.action_server", "--actions", "actions",
+                 "--host", "127.0.0.1", "--port", str(action_port)],
                 cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
             )
             processes.append(actions)
@@ -131,6 +154,7 @@ def running_bot(
             url=f"http://127.0.0.1:{rasa_port}",
             token=token,
             action_url=f"http://127.0.0.1:{action_port}",
+            actions_token=actions_token,
         )
     finally:
         for process in reversed(processes):

@@ -20,8 +20,20 @@ export TF_CPP_MIN_LOG_LEVEL=2
 # Storage: SQLite var/tracker.db, or $DATABASE_URL (docs/storage.md). The password
 # stays out of var/endpoints.yml: Rasa reads ${DATABASE_PASSWORD} from the environment.
 .venv/bin/python -m bot.storage.endpoints --out var/endpoints.yml
+# The action server requires a shared token (docs/security.md): ACTIONS_TOKEN, or one
+# generated once into var/actions_token (mode 600). Rasa sends it as a Bearer header.
+if [ -z "${ACTIONS_TOKEN:-}" ]; then
+  if [ ! -s var/actions_token ]; then
+    (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" >var/actions_token)
+  fi
+  ACTIONS_TOKEN="$(cat var/actions_token)"
+fi
+export ACTIONS_TOKEN
+.venv/bin/python -m bot.security.endpoints var/endpoints.yml
 DATABASE_PASSWORD="$(.venv/bin/python -m bot.storage.endpoints --password)"
 export DATABASE_PASSWORD
+# A clear error (not an endless retry or a traceback) for a bad model or an unreachable database.
+.venv/bin/python -m bot.security.preflight --model "$MODEL"
 .venv/bin/python -m bot.storage.migrate
 
 auth=()
@@ -37,7 +49,8 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}" .venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+.venv/bin/python -m bot.security.action_server --actions actions \
+  --host "${ACTIONS_HOST:-127.0.0.1}" --port "$ACTIONS_PORT" &
 pids+=($!)
 .venv/bin/python -m rasa run --model "$MODEL" --enable-api "${auth[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \

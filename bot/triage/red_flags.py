@@ -820,7 +820,9 @@ class RedFlagDetector:
 
     # ----------------------------------------------------------------- public
     def detect_text(self, text: str) -> RedFlagFindings:
-        return self.detect(self.nlp.make_doc(text))
+        # Runs of white space would become spaCy whitespace tokens that break the
+        # word patterns ("chest  pain"); one space between words is what they expect.
+        return self.detect(self.nlp.make_doc(" ".join(text.split())))
 
     def detect(self, doc: Doc) -> RedFlagFindings:
         nd = self.matchers.normaliser.normalise(self.nlp, doc)

@@ -31,7 +31,7 @@ def test_no_variables_means_only_the_base_channels() -> None:
     result = build({})
     assert result.enabled == []
     assert result.half_configured == {}
-    assert "rest:" in result.text
+    assert "bot.channels.rest.SafeRestInput:" in result.text
     assert "Channel:" not in result.text
 
 
@@ -79,7 +79,7 @@ def test_rasa_reads_the_result_with_the_values_from_the_environment(
     }
     assert loaded["bot.channels.slack.SlackChannel"]["slack_signing_secret"] == \
         SLACK["SLACK_SIGNING_SECRET"]
-    assert "rest" in loaded
+    assert "bot.channels.rest.SafeRestInput" in loaded
     # The reason disabled channels are left out: Rasa refuses an unset ${VAR}.
     monkeypatch.delenv("TELEGRAM_SECRET_TOKEN")
     with pytest.raises(RasaException):

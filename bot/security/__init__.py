@@ -1,0 +1,1 @@
+"""Defences against hostile input and unauthenticated callers (docs/security.md)."""

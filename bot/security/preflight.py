@@ -1,0 +1,81 @@
+"""Checks before the servers start, with one clear line per problem.
+
+Without them: an unreachable database makes Rasa's SQL tracker store retry
+every 5 s for ever (no error, no answer), and a missing or corrupt model ends
+in a long traceback. ``scripts/run.sh`` runs ``python -m bot.security.preflight``
+first; exit status 1 and messages on stderr when something is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tarfile
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+
+
+def check_model(path: Path | None) -> str | None:
+    """None when ``path`` is a readable Rasa model archive, else the problem."""
+    if path is None:
+        current = ROOT / "models" / "current"
+        if not current.exists():
+            return "no trained model: models/current is missing (run `make train`)"
+        path = ROOT / "models" / current.read_text().strip()
+    if not path.exists():
+        return f"model {path} does not exist (run `make train`)"
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            names = set(archive.getnames())
+    except (tarfile.TarError, OSError, EOFError) as error:
+        return f"model {path} is not a readable model archive ({type(error).__name__}); " \
+               "delete it and run `make train`"
+    if not any(name.lstrip("/").startswith("metadata.json") for name in names):
+        return f"model {path} has no metadata.json: not a Rasa model; run `make train`"
+    return None
+
+
+def check_database(url: str, timeout: int = 5) -> str | None:
+    """None when the database answers ``SELECT 1`` within ``timeout`` seconds."""
+    import sqlalchemy as sa
+
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - any parse error is a bad URL
+        return "DATABASE_URL is not a valid database URL"
+    shown = parsed.render_as_string(hide_password=True)
+    connect_args = {"connect_timeout": timeout} if parsed.get_backend_name() == "postgresql" \
+        else {}
+    try:
+        engine = sa.create_engine(parsed, connect_args=connect_args)
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - reported, not raised
+        reason = str(getattr(error, "orig", error)).strip().splitlines()
+        return f"database {shown} is unreachable: {type(error).__name__}: " \
+               f"{reason[0] if reason else ''} (check DATABASE_URL and that the server runs)"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="model archive (default: models/current)")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL")
+                        or DEFAULT_DATABASE)
+    args = parser.parse_args(argv)
+    problems = [p for p in (check_model(args.model), check_database(args.database_url)) if p]
+    for problem in problems:
+        print(f"preflight: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

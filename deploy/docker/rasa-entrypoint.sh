@@ -1,0 +1,17 @@
+#!/bin/sh
+# Start Rasa with the baked-in model. Refuses to start without a real API token or
+# with a placeholder, and without an explicit CORS origin (never "*").
+set -eu
+case "${RASA_AUTH_TOKEN:-}" in
+  ""|__*|rasaToken|changeme|CHANGE*) echo "RASA_AUTH_TOKEN is missing or a placeholder" >&2; exit 1 ;;
+esac
+case "${WEB_ORIGIN:-}" in
+  ""|"*"|*"*"*) echo "WEB_ORIGIN must be the chat page's exact origin" >&2; exit 1 ;;
+esac
+# Channels whose ${VARS} are all set (docs/channels.md); secrets stay in the environment.
+python -m bot.channels.credentials --out /tmp/credentials.yml
+exec python -m rasa run --model "models/$(cat models/current)" \
+  --enable-api --auth-token "$RASA_AUTH_TOKEN" \
+  --interface 0.0.0.0 --port "${RASA_PORT:-5005}" \
+  --endpoints "${RASA_ENDPOINTS:-/etc/heavylegs/endpoints.yml}" \
+  --credentials /tmp/credentials.yml --cors "$WEB_ORIGIN" "$@"
