@@ -15,7 +15,6 @@ Entities it adds (extractor ``RedFlagDetector``):
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -29,11 +28,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text_limits import clip_text
+from bot.text_limits import clip_text, tidy_whitespace
 from bot.triage.red_flags import RedFlagDetector as Detector
 from bot.triage.red_flags import RedFlagFindings, describe_signs
-
-_WHITESPACE = re.compile(r"\s+")
 
 STATUS_TO_ENTITY = {
     "affirmed": "red_flag",
@@ -117,10 +114,9 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
             if not text or not text.strip():
                 continue
             doc = message.get(SPACY_DOCS[TEXT])
-            # Runs of spaces, tabs or line breaks become spaCy whitespace tokens that
-            # would break the vocabulary's word patterns ("chest  pain"): match on
-            # the text with each run of white space made a single space.
-            tidy = clip_text(_WHITESPACE.sub(" ", text).strip())
+            # Runs of spaces or tabs become spaCy whitespace tokens that would break
+            # the vocabulary's word patterns ("chest  pain"): see tidy_whitespace.
+            tidy = clip_text(tidy_whitespace(text))
             if doc is None or tidy != text:
                 doc = model.model(tidy.lower())
             found = findings_to_entities(detector.detect(doc))

@@ -34,6 +34,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from bot.text_limits import tidy_whitespace
+
 __all__ = [
     "DEFAULT_VOCABULARY_PATH",
     "LEVELS",
@@ -821,8 +823,8 @@ class RedFlagDetector:
     # ----------------------------------------------------------------- public
     def detect_text(self, text: str) -> RedFlagFindings:
         # Runs of white space would become spaCy whitespace tokens that break the
-        # word patterns ("chest  pain"); one space between words is what they expect.
-        return self.detect(self.nlp.make_doc(" ".join(text.split())))
+        # word patterns ("chest  pain"); see bot.text_limits.tidy_whitespace.
+        return self.detect(self.nlp.make_doc(tidy_whitespace(text)))
 
     def detect(self, doc: Doc) -> RedFlagFindings:
         nd = self.matchers.normaliser.normalise(self.nlp, doc)

@@ -36,7 +36,8 @@ def entities(model: SpacyModel, text: str, with_doc: bool = True) -> dict[str, l
     [
         ("I've got chest  pain", "chest_pain"),
         ("my calf is\tswollen", "swelling"),
-        ("pins and\nneedles in my foot", "tingling"),
+        ("pins and needles\n\n  in my foot", "tingling"),
+        ("my legs are heavy\r\nand my calf is swollen", "swelling"),
         ("I   CAN'T   CATCH   MY   BREATH", "breathlessness"),
         ("  numb toes after running  ", "numbness"),
     ],
@@ -58,6 +59,10 @@ def test_summary_entity_reads_as_words(model) -> None:
     assert set(found["red_flag"]) >= {"swelling", "chest_pain"}
     (summary,) = found["red_flag_summary"]
     assert "swelling" in summary and "chest pain" in summary
+
+
+def test_a_line_break_still_ends_a_negation(model) -> None:
+    assert "swelling" in entities(model, "no pain\n\nmy calf is swollen")["red_flag"]
 
 
 def test_empty_text_adds_nothing(model) -> None:
