@@ -42,6 +42,17 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 18
     raise TimeoutError(f"{url} not up after {timeout}s; log:\n{log.read_text()[-4000:]}")
 
 
+def stop_processes(processes: Sequence[subprocess.Popen], timeout: float = 10) -> None:
+    """Ask each process to stop (in the given order), then kill any that won't."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @dataclass
 class RunningBot:
     url: str
@@ -157,10 +168,4 @@ def running_bot(
             actions_token=actions_token,
         )
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(list(reversed(processes)), timeout=20)

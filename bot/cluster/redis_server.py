@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from bot.servers import free_port
+from bot.servers import free_port, stop_processes
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -55,10 +55,6 @@ def running_redis(workdir: Path | None = None) -> Iterator[int]:
         client.close()
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_processes([process])
         if own_dir:
             shutil.rmtree(root, ignore_errors=True)

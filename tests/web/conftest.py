@@ -20,7 +20,7 @@ from typing import Iterator, List
 
 import pytest
 
-from bot.servers import ROOT, RunningBot, free_port, running_bot, wait_for
+from bot.servers import ROOT, RunningBot, free_port, running_bot, stop_processes, wait_for
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -138,11 +138,7 @@ def page_server(port: int, rasa_url: str, log: Path) -> Iterator[PageServer]:
         wait_for(url, process, log, timeout=60)
         yield PageServer(url=url, origin=f"http://127.0.0.1:{port}", rasa_url=rasa_url)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_processes([process])
 
 
 @pytest.fixture(scope="session")
