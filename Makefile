@@ -37,8 +37,9 @@ chromium:
 run: train web
 	scripts/run.sh
 
+# The action server needs its token: with_action_server.sh writes var/endpoints.local.yml.
 shell: train
-	scripts/with_action_server.sh $(PY) -m rasa shell --model models/$$(cat models/current) --endpoints endpoints.yml
+	scripts/with_action_server.sh $(PY) -m rasa shell --model models/$$(cat models/current) --endpoints var/endpoints.local.yml
 
 lint: install
 	.venv/bin/ruff check bot actions tests scripts migrations
@@ -57,7 +58,7 @@ nlu-eval: train
 
 conversations: train
 	scripts/with_action_server.sh $(PY) -m rasa test core --model models/$$(cat models/current) \
-	  --stories tests/test_stories.yml --fail-on-prediction-errors --endpoints endpoints.yml --out results/core
+	  --stories tests/test_stories.yml --fail-on-prediction-errors --endpoints var/endpoints.local.yml --out results/core
 
 e2e: train
 	$(PY) -m pytest tests/e2e -q
@@ -140,3 +141,16 @@ cluster: train web redis nginx postgres
 
 cluster-down:
 	scripts/cluster_down.sh
+
+# --- Measured speed (docs/performance.md) ---
+.PHONY: bench bench-profile
+
+# Simulated runners through the REST webhook at 1, 5, 10, 20 and 50 concurrent runners
+# (plus a saturation level) for a bare `rasa init` bot, this bot on SQLite, and the local
+# cluster with 1 and 2 replicas: results/bench/bench.md, bench.json, bench.png. Figures only.
+bench: train web redis nginx postgres
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+# Where a turn's time goes: py-spy on the Rasa server and the action server under load.
+bench-profile: train
+	$(PY) scripts/bench_profile.py $(BENCH_ARGS)

@@ -27,13 +27,15 @@ def current_model() -> Path:
     return ROOT / "models" / (ROOT / "models" / "current").read_text().strip()
 
 
-def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180.0) -> None:
+def wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 180.0,
+             headers: dict[str, str] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early; log:\n{log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            request = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(request, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -59,6 +61,8 @@ class RunningBot:
     token: str | None
     action_url: str
     actions_token: str | None = None  # the action server's shared token (ACTIONS_TOKEN)
+    rasa_pid: int | None = None  # for profilers (scripts/bench_profile.py)
+    actions_pid: int | None = None
 
 
 @contextmanager
@@ -73,6 +77,8 @@ def running_bot(
     tracker_store_url: str | None = None,
     lock_store: dict | None = None,
     actions_token: str | None = None,
+    jwt_secret: str | None = None,
+    action_port: int | None = None,
 ) -> Iterator[RunningBot]:
     """Run an action server and a Rasa server (REST + HTTP API) on free local ports.
 
@@ -93,6 +99,11 @@ def running_bot(
     The action server (``bot.security.action_server``) requires a shared token;
     ``actions_token`` (default: a random one) is given to both servers as
     ``ACTIONS_TOKEN`` and Rasa sends it as ``Authorization: Bearer ...``.
+
+    ``jwt_secret`` starts Rasa with ``--jwt-secret ... --jwt-method HS256`` (HTTP API
+    callers then need ``Authorization: Bearer <jwt>``, see bot.security.api_token).
+    ``action_port`` fixes the action endpoint's port (e.g. with ``with_actions=False``
+    and a test's own fake action server listening there).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     actions_token = actions_token or secrets.token_urlsafe(24)
@@ -101,7 +112,7 @@ def running_bot(
     # Unquoted: Rasa expands ${VAR} only in plain YAML scalars.
     action_headers = '  headers:\n    Authorization: Bearer ${ACTIONS_TOKEN}\n'
     processes: list[subprocess.Popen] = []
-    action_port, rasa_port = free_port(), free_port()
+    action_port, rasa_port = action_port or free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     if tracker_store_url is None:
         endpoints.write_text(
@@ -153,6 +164,12 @@ def running_bot(
         ]
         if token:
             command += ["--auth-token", token]
+        status_headers: dict[str, str] = {}
+        if jwt_secret:
+            from bot.security.api_token import mint
+
+            command += ["--jwt-secret", jwt_secret, "--jwt-method", "HS256"]
+            status_headers["Authorization"] = f"Bearer {mint(jwt_secret, ttl_seconds=600)}"
         rasa = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT
         )
@@ -160,12 +177,14 @@ def running_bot(
         wait_for(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log)
         # The root answers before the model is loaded; wait for /status (needs the token).
         status = f"http://127.0.0.1:{rasa_port}/status" + (f"?token={token}" if token else "")
-        wait_for(status, rasa, rasa_log)
+        wait_for(status, rasa, rasa_log, headers=status_headers)
         yield RunningBot(
             url=f"http://127.0.0.1:{rasa_port}",
             token=token,
             action_url=f"http://127.0.0.1:{action_port}",
             actions_token=actions_token,
+            rasa_pid=rasa.pid,
+            actions_pid=processes[0].pid if with_actions else None,
         )
     finally:
         stop_processes(list(reversed(processes)), timeout=20)

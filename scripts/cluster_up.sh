@@ -36,9 +36,13 @@ if [ ! -f "$DIR/secrets.env" ]; then
     echo "DATABASE_PASSWORD=$(openssl rand -hex 24 2>/dev/null || "$PY" -c 'import secrets;print(secrets.token_hex(24))')"
     echo "REDIS_PASSWORD=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')"
     echo "RASA_AUTH_TOKEN=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')"
+    echo "ACTIONS_TOKEN=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')"
   } > "$DIR/secrets.env"
   umask 022
 fi
+# Clusters made before the action servers required a token get one now.
+grep -q '^ACTIONS_TOKEN=' "$DIR/secrets.env" \
+  || (umask 077; echo "ACTIONS_TOKEN=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')" >> "$DIR/secrets.env")
 set -a; . "$DIR/secrets.env"; set +a
 
 # PostgreSQL refuses to run as root: then (only then) it runs as the postgres user.
@@ -86,8 +90,8 @@ start() {  # name, log, command...
 
 "$PY" -m bot.channels.credentials --out "$DIR/credentials.yml" >/dev/null
 for i in $(seq 1 "$ACTION_REPLICAS"); do
-  DATABASE_URL="$DATABASE_URL" SANIC_HOST=127.0.0.1 start "actions$i" "$DIR/logs/actions$i.log" \
-    "$PY" -m rasa_sdk --actions actions --port $((ACTIONS_BASE_PORT + i))
+  DATABASE_URL="$DATABASE_URL" start "actions$i" "$DIR/logs/actions$i.log" \
+    "$PY" -m bot.security.action_server --actions actions --host 127.0.0.1 --port $((ACTIONS_BASE_PORT + i))
 done
 for i in $(seq 1 "$RASA_REPLICAS"); do
   start "rasa$i" "$DIR/logs/rasa$i.log" "$PY" -m rasa run --model "$MODEL" --enable-api \

@@ -12,6 +12,10 @@ WEB_HOST="${WEB_HOST:-127.0.0.1}"
 WEB_PORT="${WEB_PORT:-8080}"
 WEB_ORIGIN="${WEB_ORIGIN:-http://127.0.0.1:$WEB_PORT}"
 RASA_PUBLIC_URL="${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"
+# The HTTP API (docs/security.md): BOT_JWT_SECRET (JWT in an Authorization header) and/or
+# BOT_API_TOKEN (?token=). Off the loopback interface one of them is required, or
+# BOT_ENABLE_API=0 serves only the channels. Checked before anything is written.
+.venv/bin/python -m bot.security.preflight --api-only --api-host "$HOST"
 MODEL="models/$(cat models/current)"
 mkdir -p var
 export TF_CPP_MIN_LOG_LEVEL=2
@@ -36,9 +40,16 @@ export DATABASE_PASSWORD
 .venv/bin/python -m bot.security.preflight --model "$MODEL"
 .venv/bin/python -m bot.storage.migrate
 
-auth=()
-if [ -n "${BOT_API_TOKEN:-}" ]; then
-  auth=(--auth-token "$BOT_API_TOKEN")
+api=()
+if [ "${BOT_ENABLE_API:-1}" != 0 ]; then
+  api=(--enable-api)
+  if [ -n "${BOT_JWT_SECRET:-}" ]; then
+    # Admin tokens: python -m bot.security.api_token (reads BOT_JWT_SECRET).
+    api+=(--jwt-secret "$BOT_JWT_SECRET" --jwt-method HS256)
+  fi
+  if [ -n "${BOT_API_TOKEN:-}" ]; then
+    api+=(--auth-token "$BOT_API_TOKEN")
+  fi
 fi
 
 pids=()
@@ -52,7 +63,7 @@ trap stop INT TERM EXIT
 .venv/bin/python -m bot.security.action_server --actions actions \
   --host "${ACTIONS_HOST:-127.0.0.1}" --port "$ACTIONS_PORT" &
 pids+=($!)
-.venv/bin/python -m rasa run --model "$MODEL" --enable-api "${auth[@]}" \
+.venv/bin/python -m rasa run --model "$MODEL" "${api[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \
   --endpoints var/endpoints.yml --credentials var/credentials.yml --cors "$WEB_ORIGIN" &
 pids+=($!)

@@ -15,15 +15,15 @@ with Rasa's own channel it (docs/security.md, tests/robustness/):
 * ignores a client-supplied ``input_channel`` (always ``rest``), so a REST caller
   cannot pose as Telegram or Slack in the stored profile;
 * when a custom action fails in the turn (action server down or refusing), adds a
-  note that the step could not be completed and what to do if symptoms worsen;
+  note that the step could not be completed and what to do if symptoms worsen
+  (``bot.channels.turn_guard``, shared with the other channels);
 * never answers 500 and never logs the message text.
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -31,37 +31,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.security.input import (
-    CLIPPED_NOTE,
-    FAILURE_REPLY,
-    STEP_FAILED_NOTE,
-    BadRequest,
-    read_message,
-)
+from bot.channels.turn_guard import guarded_turn, install_watcher
+from bot.security.input import BadRequest, read_message, too_large
 
 logger = logging.getLogger(__name__)
-
-# Set per request: a list that receives a mark when Rasa's processor logs that an
-# action failed during this turn (contextvars follow the awaiting task).
-_turn_failures: contextvars.ContextVar[List[str] | None] = contextvars.ContextVar(
-    "turn_failures", default=None
-)
-ACTION_FAILED_LOG = "Encountered an exception while running action"
-
-
-class _ActionFailureWatcher(logging.Handler):
-    """Notes, for the current turn, that Rasa's processor lost an action's events."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        failures = _turn_failures.get()
-        if failures is not None and ACTION_FAILED_LOG in str(record.msg):
-            failures.append(record.name)
-
-
-def _install_watcher() -> None:
-    processor_logger = logging.getLogger("rasa.core.processor")
-    if not any(isinstance(h, _ActionFailureWatcher) for h in processor_logger.handlers):
-        processor_logger.addHandler(_ActionFailureWatcher(level=logging.ERROR))
 
 
 def _error(status: int, message: str) -> HTTPResponse:
@@ -78,7 +51,7 @@ class SafeRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        _install_watcher()
+        install_watcher()
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -90,34 +63,19 @@ class SafeRestInput(RestInput):
             try:
                 payload, incoming = read_message(request.body or b"")
             except BadRequest as error:
-                too_large = "larger than" in str(error)
-                return _error(413 if too_large else 400, str(error))
+                return _error(413 if too_large(error) else 400, str(error))
             if incoming.direct_reply is not None:
                 return response.json(
                     [{"recipient_id": incoming.sender, "text": incoming.direct_reply}]
                 )
             metadata = payload.get("metadata")
             collector = CollectingOutputChannel()
-            failures: List[str] = []
-            token = _turn_failures.set(failures)
-            try:
-                await on_new_message(UserMessage(
-                    incoming.text, collector, incoming.sender, input_channel=self.name(),
-                    metadata=metadata if isinstance(metadata, dict) else None,
-                ))
-            except Exception as error:  # noqa: BLE001 - answer, never 500
-                logger.error("REST turn failed: %s", type(error).__name__)
-                return response.json(
-                    collector.messages
-                    + [{"recipient_id": incoming.sender, "text": FAILURE_REPLY}]
-                )
-            finally:
-                _turn_failures.reset(token)
-            messages: List[Dict[str, Any]] = list(collector.messages)
-            if failures:
-                messages.append({"recipient_id": incoming.sender, "text": STEP_FAILED_NOTE})
-            if incoming.clipped:
-                messages.append({"recipient_id": incoming.sender, "text": CLIPPED_NOTE})
-            return response.json(messages)
+            # The collector is the output: the turn's notes (step failed, text
+            # cut, apology) end up in the same JSON answer.
+            await guarded_turn(on_new_message, UserMessage(
+                incoming.text, collector, incoming.sender, input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else None,
+            ), clipped=incoming.clipped)
+            return response.json(collector.messages)
 
         return webhook

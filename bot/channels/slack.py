@@ -16,7 +16,15 @@ Referenced from a credentials file as ``bot.channels.slack.SlackChannel`` (see
   to Rasa;
 * posts through the Web API at ``api_url`` (default https://slack.com/api/),
   without the legacy ``as_user`` argument, and logs failed posts instead of
-  aborting the turn.
+  aborting the turn;
+* checks bodies, ids and text like every channel (``bot.security.input``): a
+  body over 256 KiB is refused (413), one that is not a JSON object, a user,
+  channel or thread id that is not a usable conversation id, or a text that is
+  not a string get 400; the text is cleaned and cut to ``MAX_MESSAGE_CHARS``
+  (with a note); an empty, emoji-only or non-Latin message gets a direct answer
+  without touching the conversation;
+* runs each turn through ``bot.channels.turn_guard``, so a failed custom action
+  or a broken turn ends with a note to the runner.
 """
 
 from __future__ import annotations
@@ -41,6 +49,15 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.common import SeenKeys, is_http_url
+from bot.channels.turn_guard import guarded_turn, install_watcher
+from bot.security.input import (
+    MAX_BODY_BYTES,
+    BadRequest,
+    check_sender,
+    read_json_object,
+    read_text,
+    too_large,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -285,6 +302,7 @@ class SlackChannel(SlackInput):
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        install_watcher()
         slack_webhook = Blueprint("bot_channels_slack", __name__)
 
         @slack_webhook.listener("before_server_start")
@@ -297,6 +315,11 @@ class SlackChannel(SlackInput):
 
         @slack_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.json(
+                    {"ok": False,
+                     "error": f"the request body is larger than {MAX_BODY_BYTES} bytes"},
+                    status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             problem = self.signature_problem(request)
             if problem:
                 logger.warning("Slack request refused: %s", problem)
@@ -321,6 +344,7 @@ class SlackChannel(SlackInput):
         thread_id: str | None,
         metadata: Dict[str, Any],
         before: Callable[[], Awaitable[Any]] | None = None,
+        clipped: bool = False,
     ) -> None:
         """Handle the message in the background: Slack wants an answer within 3 s."""
         conversation_id = self._get_conversation_id(sender_id, channel_id, thread_id)
@@ -332,13 +356,42 @@ class SlackChannel(SlackInput):
             try:
                 if before is not None:
                     await before()
-                await on_new_message(message)
-            except Exception:
-                logger.exception("Slack: failed to handle a message from %s", sender_id)
+                await guarded_turn(on_new_message, message, clipped=clipped)
+            except Exception as error:  # noqa: BLE001 - logged by type, never the text
+                logger.error("Slack: failed to handle a message: %s", type(error).__name__)
 
-        task = asyncio.create_task(run())
+        self._in_background(run())
+
+    def _in_background(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
+
+    def _reply_directly(self, channel_id: str | None, thread_id: str | None,
+                        conversation_id: str, text: str) -> None:
+        """Answer without a turn (empty, emoji-only, non-Latin message)."""
+        out = self.get_output_channel(channel_id, thread_id if self.use_threads else None)
+        self._in_background(out.send_text_message(conversation_id, text))
+
+    def ids_problem(self, sender_id: Any, channel_id: Any, thread_id: Any) -> str | None:
+        """Why these ids cannot make a conversation id (None when they can).
+
+        A lone surrogate in an id stopped the whole Rasa server through REST
+        (its SQL tracker store exits on ``ValueError``); a very long one does not
+        fit PostgreSQL's ``sender_id`` column; a non-string thread id made
+        Rasa's ``_get_conversation_id`` raise (500).
+        """
+        try:
+            check_sender(sender_id, "user")
+            if channel_id is not None:
+                check_sender(channel_id, "channel")
+            if thread_id is not None:
+                check_sender(thread_id, "thread_ts")
+            check_sender(self._get_conversation_id(sender_id, channel_id, thread_id),
+                         "conversation id")
+        except BadRequest as error:
+            return str(error)
+        return None
 
     def is_from_a_bot(self, body: Dict[str, Any], event: Dict[str, Any]) -> bool:
         if event.get("bot_id") or event.get("bot_profile"):
@@ -355,13 +408,11 @@ class SlackChannel(SlackInput):
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         try:
-            body = json.loads(request.body or b"")
-        except (ValueError, UnicodeDecodeError):
-            return response.json({"ok": False, "error": "the body is not JSON"},
-                                 status=HTTPStatus.BAD_REQUEST)
-        if not isinstance(body, dict):
-            return response.json({"ok": False, "error": "the body is not a JSON object"},
-                                 status=HTTPStatus.BAD_REQUEST)
+            body = read_json_object(request.body or b"")
+        except BadRequest as error:
+            status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE if too_large(error) else (
+                HTTPStatus.BAD_REQUEST)
+            return response.json({"ok": False, "error": str(error)}, status=status)
         if body.get("type") == "url_verification":
             return response.json({"challenge": body.get("challenge")})
         if body.get("type") != "event_callback":
@@ -386,17 +437,26 @@ class SlackChannel(SlackInput):
         if self.is_from_a_bot(body, event):
             return response.json({"ok": True, "ignored": "message from a bot"})
         text, sender_id = event.get("text"), event.get("user")
-        if not isinstance(text, str) or not text.strip() or not isinstance(sender_id, str):
-            return response.json({"ok": True, "ignored": "no text"})
+        thread_id = event.get("thread_ts", event.get("ts"))
+        problem = self.ids_problem(sender_id, channel_id, thread_id)
+        if problem is None and text is not None and not isinstance(text, str):
+            problem = "'text' must be a string"
+        if problem is not None:
+            return response.json({"ok": False, "error": problem},
+                                 status=HTTPStatus.BAD_REQUEST)
         metadata = self._event_metadata(body, event)
         if not self._is_supported_channel(body, metadata):
             logger.info("Slack: ignoring a message in channel %s", channel_id)
             return response.json({"ok": True, "ignored": "channel not supported"})
-        self._dispatch(
-            on_new_message,
-            self._sanitize_user_message(text, metadata["users"]),
-            sender_id, channel_id, metadata["thread_id"], metadata,
-        )
+        conversation_id = str(self._get_conversation_id(sender_id, channel_id, thread_id))
+        # A message without text (a file on its own) is answered like an empty one.
+        checked = read_text(conversation_id,
+                            self._sanitize_user_message(text or "", metadata["users"]))
+        if checked.direct_reply is not None:
+            self._reply_directly(channel_id, thread_id, conversation_id, checked.direct_reply)
+            return response.json({"ok": True, "answered": "directly"})
+        self._dispatch(on_new_message, checked.text, sender_id, channel_id, thread_id,
+                       metadata, clipped=checked.clipped)
         return response.json({"ok": True})
 
     @staticmethod
@@ -443,6 +503,13 @@ class SlackChannel(SlackInput):
         message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
         channel_id = channel.get("id") or container.get("channel_id")
         thread_id = message.get("thread_ts", message.get("ts"))
+        problem = self.ids_problem(user["id"], channel_id, thread_id)
+        if problem is not None:
+            return response.json({"ok": False, "error": problem},
+                                 status=HTTPStatus.BAD_REQUEST)
+        checked = read_text(user["id"], str(text))
+        if not checked.text:
+            return response.json({"ok": True, "ignored": "empty button value"})
         if self._seen.check_and_add(("action", action.get("action_ts"), user["id"])
                                     if action.get("action_ts") else None):
             return response.json({"ok": True, "ignored": "already handled"})
@@ -455,6 +522,6 @@ class SlackChannel(SlackInput):
             if channel_id and message:
                 await out.show_choice(channel_id, message, str(title or text))
 
-        self._dispatch(on_new_message, str(text), user["id"], channel_id, thread_id, metadata,
-                       before=show_choice)
+        self._dispatch(on_new_message, checked.text, user["id"], channel_id, thread_id,
+                       metadata, before=show_choice)
         return response.text("")

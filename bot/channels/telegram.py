@@ -12,8 +12,14 @@ connector it
   throw-away event loop) and checks the token's bot name once, not per update;
 * turns buttons into an inline keyboard; a click (callback query) is answered,
   the keyboard is replaced by the choice, and the button payload goes to Rasa;
-* answers odd or malformed updates with 200 (ignored) or 400, never 500, and
-  handles a redelivered update only once.
+* answers odd or malformed updates with 200 (ignored), 400 or 413, never 500, and
+  handles a redelivered update only once;
+* checks ids and text like every channel (``bot.security.input``): a chat id
+  that is not a usable conversation id is refused (400); the text is cleaned
+  and cut to ``MAX_MESSAGE_CHARS`` (with a note); an empty, emoji-only or
+  non-Latin message gets a direct answer without touching the conversation;
+* runs each turn through ``bot.channels.turn_guard``, so a failed custom action
+  or a broken turn ends with a note to the runner.
 """
 
 from __future__ import annotations
@@ -21,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections import OrderedDict
@@ -41,6 +46,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.common import SeenKeys, is_http_url
+from bot.channels.turn_guard import guarded_turn, install_watcher
+from bot.security.input import (
+    EMPTY_REPLY,
+    BadRequest,
+    check_sender,
+    read_json_object,
+    read_text,
+    too_large,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +216,16 @@ def _int_field(container: Dict[str, Any], key: str, where: str) -> int:
     return value
 
 
+def _chat_id_field(container: Dict[str, Any], key: str, where: str) -> int:
+    """An integer chat or user id that is also a usable conversation id."""
+    value = _int_field(container, key, where)
+    try:
+        check_sender(str(value), f"{where}.{key}")
+    except BadRequest as error:
+        raise MalformedUpdate(str(error)) from None
+    return value
+
+
 def _dict_field(container: Dict[str, Any], key: str, where: str) -> Dict[str, Any]:
     value = container.get(key)
     if not isinstance(value, dict):
@@ -239,7 +263,7 @@ def read_update(update: Any) -> Incoming | None:
     if "message" in update:
         message = _dict_field(update, "message", "update")
         chat = _dict_field(message, "chat", "message")
-        chat_id = _int_field(chat, "id", "message.chat")
+        chat_id = _chat_id_field(chat, "id", "message.chat")
         if chat.get("type", "private") != "private":
             logger.info("Telegram: ignoring a message from a %s chat", chat.get("type"))
             return None
@@ -260,13 +284,13 @@ def read_update(update: Any) -> Incoming | None:
         message = query.get("message")
         if isinstance(message, dict):
             chat = _dict_field(message, "chat", "callback_query.message")
-            chat_id = _int_field(chat, "id", "callback_query.message.chat")
+            chat_id = _chat_id_field(chat, "id", "callback_query.message.chat")
             if chat.get("type", "private") != "private":
                 return None
         else:
             message = None
-            chat_id = _int_field(_dict_field(query, "from", "callback_query"), "id",
-                                 "callback_query.from")
+            chat_id = _chat_id_field(_dict_field(query, "from", "callback_query"), "id",
+                                     "callback_query.from")
         return Incoming(chat_id=chat_id, callback_query_id=query_id,
                         callback_message=message, callback_data=data)
     return None  # edited messages, channel posts, chat member changes, ...
@@ -384,6 +408,7 @@ class TelegramChannel(TelegramInput):
         logger.info("Telegram webhook for @%s set to %s", me.username, self.webhook_url)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        install_watcher()
         telegram_webhook = Blueprint("bot_channels_telegram", __name__)
         out_channel = self.get_output_channel()
 
@@ -415,10 +440,11 @@ class TelegramChannel(TelegramInput):
                 status=HTTPStatus.FORBIDDEN,
             )
         try:
-            update = json.loads(request.body or b"")
-        except (ValueError, UnicodeDecodeError):
-            return response.json({"ok": False, "error": "the body is not JSON"},
-                                 status=HTTPStatus.BAD_REQUEST)
+            update: Any = read_json_object(request.body or b"")
+        except BadRequest as error:
+            status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE if too_large(error) else (
+                HTTPStatus.BAD_REQUEST)
+            return response.json({"ok": False, "error": str(error)}, status=status)
         try:
             incoming = read_update(update)
         except MalformedUpdate as error:
@@ -461,11 +487,18 @@ class TelegramChannel(TelegramInput):
         elif incoming.not_text:
             await out.send_text_message(chat_id, NOT_TEXT_REPLY)
             return
+        elif not texts:  # empty, blank, or a lone "/"
+            await out.send_text_message(chat_id, EMPTY_REPLY)
+            return
         metadata = {"telegram_update_id": update.get("update_id")}
         for text in texts:
-            await on_new_message(
-                UserMessage(text, out, chat_id, input_channel=self.name(), metadata=metadata)
-            )
+            checked = read_text(chat_id, text)
+            if checked.direct_reply is not None:
+                await out.send_text_message(chat_id, checked.direct_reply)
+                continue
+            message = UserMessage(checked.text, out, chat_id, input_channel=self.name(),
+                                  metadata=metadata)
+            await guarded_turn(on_new_message, message, clipped=checked.clipped)
 
     async def _show_choice(self, incoming: Incoming, chat_id: str) -> None:
         """Replace the clicked keyboard by the choice, so old buttons cannot be clicked again."""

@@ -21,14 +21,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text_limits import clip_text, tidy_whitespace
+from bot.text_limits import clip_text
 from bot.triage.red_flags import RedFlagDetector as Detector
 from bot.triage.red_flags import RedFlagFindings, describe_signs
 
@@ -113,13 +112,11 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
             text: str | None = message.get(TEXT)
             if not text or not text.strip():
                 continue
-            doc = message.get(SPACY_DOCS[TEXT])
-            # Runs of spaces or tabs become spaCy whitespace tokens that would break
-            # the vocabulary's word patterns ("chest  pain"): see tidy_whitespace.
-            tidy = clip_text(tidy_whitespace(text))
-            if doc is None or tidy != text:
-                doc = model.model(tidy.lower())
-            found = findings_to_entities(detector.detect(doc))
+            # The detector reads the raw text itself: it lower-cases before it
+            # tokenises and skips white space (a line break stays a clause break),
+            # so no cleaning is needed here and the entity offsets point into the
+            # message. SpacyNLP's doc is not used: it is of the lower-cased text.
+            found = findings_to_entities(detector.detect_text(clip_text(text)))
             if not found:
                 continue
             found = self.add_extractor_name(found)

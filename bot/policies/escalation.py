@@ -85,4 +85,13 @@ class EscalationPolicy(Policy):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "EscalationPolicy":
+        # Serving starts here, whatever starts it (rasa run / shell / test): Rasa 3.6
+        # fixes that need no plugin hook. A bounded, non-fatal wait for custom actions
+        # (bot/security/action_timeout.py) and the cached validation of their answers
+        # (bot/rasa_speedups.py, no behaviour change).
+        from bot import rasa_speedups
+        from bot.security import action_timeout
+
+        action_timeout.install()
+        rasa_speedups.install()
         return cls(config, model_storage, resource, execution_context)

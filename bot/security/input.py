@@ -1,7 +1,10 @@
 """Checking and cleaning what a client sends before Rasa sees it (pure Python).
 
-Used by the REST channel (``bot.channels.rest.SafeRestInput``); the functions are
-channel-neutral so other channels can call them too (docs/security.md).
+Used by every channel: REST (``bot.channels.rest.SafeRestInput``), Telegram,
+Slack and the chat page's socket.io channel (``bot.web.channel``). The webhook
+body checks (``read_json_object``), the id checks (``check_sender``) and the text
+checks (``read_text``) are channel-neutral; each channel only decides how to
+answer (docs/security.md).
 
 Why each rule exists (all found by tests/robustness/):
 
@@ -66,6 +69,16 @@ STEP_FAILED_NOTE = (
     "emergency number for chest pain, breathlessness or fainting."
 )
 
+# For the chat page (socket.io), which has no status code to refuse with.
+UNREADABLE_REPLY = (
+    "Sorry, I couldn't read that message (it did not arrive as text). Please type it "
+    "again. Nothing you told me before is lost."
+)
+BAD_SESSION_REPLY = (
+    "Sorry, I couldn't read that message: this chat's conversation id is not valid. "
+    "Please reload the page to start a new conversation."
+)
+
 
 class BadRequest(ValueError):
     """The request cannot be read; the message is safe to show to the client."""
@@ -76,18 +89,20 @@ _LINE_BREAKS = re.compile(r"\s*\n\s*")
 
 
 def _line_break(match: re.Match[str]) -> str:
-    before = match.string[:match.start()].rstrip()
-    return " " if not before or before[-1] in ".,;:!?" else ". "
+    return "\n\n" if match.group().count("\n") > 1 else "\n"
 
 
 def clean_text(text: str) -> str:
     """The text as the NLU should see it.
 
     Lone surrogates become U+FFFD, control characters spaces; runs of spaces and
-    tabs become one space, and a line break ends a clause (". "). The red-flag
-    matchers do not skip spaCy's whitespace tokens: "chest  pain" (two spaces) or
-    "chest\tpain" was read as "pain" only (urgent instead of emergency), see
-    tests/robustness/test_fuzz_parsers.py.
+    tabs become one space, and white space around line breaks one line break (or
+    one blank line). Line breaks are kept because they mean something to the
+    red-flag detector (bot/triage/red_flags.py): one line break inside a sign's
+    words is a wrapped line ("chest\npain" is chest pain), anywhere else it ends a
+    clause and a negation's reach ("no numbness\nchest pain"), and a blank line is
+    never bridged. Turning it into ". " here, as before, made "chest\npain" read as
+    "pain" only (urgent instead of emergency).
     """
     text = _SURROGATE.sub("\ufffd", text)
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -109,18 +124,21 @@ def mostly_non_latin(text: str) -> bool:
     return latin * 2 < len(letters)
 
 
-def check_sender(value: Any) -> str:
-    """The sender id, or BadRequest when it is missing, not a string, odd or too long."""
+def check_sender(value: Any, field: str = "sender") -> str:
+    """The conversation id, or BadRequest when it is missing, not a string, odd or too long.
+
+    ``field`` names the id in the error (``sender``, ``session_id``, ``chat.id``, ...).
+    """
     if value is None:
-        raise BadRequest("'sender' is missing: send a conversation id (a string)")
+        raise BadRequest(f"'{field}' is missing: send a conversation id (a string)")
     if not isinstance(value, str):
-        raise BadRequest("'sender' must be a string")
+        raise BadRequest(f"'{field}' must be a string")
     if not value.strip():
-        raise BadRequest("'sender' is empty")
+        raise BadRequest(f"'{field}' is empty")
     if len(value) > MAX_SENDER_CHARS:
-        raise BadRequest(f"'sender' is longer than {MAX_SENDER_CHARS} characters")
+        raise BadRequest(f"'{field}' is longer than {MAX_SENDER_CHARS} characters")
     if _SURROGATE.search(value) or _CONTROL.search(value) or "\n" in value or "\t" in value:
-        raise BadRequest("'sender' contains control characters or invalid Unicode")
+        raise BadRequest(f"'{field}' contains control characters or invalid Unicode")
     return value
 
 
@@ -134,29 +152,18 @@ class Incoming:
     direct_reply: str | None = None  # answer without running the model
 
 
-def read_message(body: bytes) -> tuple[dict, Incoming]:
-    """Parse a REST webhook body into (payload, Incoming); BadRequest when unreadable."""
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(f"the request body is larger than {MAX_BODY_BYTES} bytes")
-    if not body.strip():
-        raise BadRequest("the request body is empty: send JSON like "
-                         '{"sender": "me", "message": "my legs feel heavy"}')
-    try:
-        decoded = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("the request body is not valid UTF-8") from None
-    try:
-        payload = json.loads(decoded)
-    except ValueError:
-        raise BadRequest("the request body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise BadRequest("the request body must be a JSON object")
-    sender = check_sender(payload.get("sender"))
-    message = payload.get("message")
+def read_text(sender: str, message: Any, field: str = "message") -> Incoming:
+    """Check and clean one message's text for ``sender`` (an id already checked).
+
+    BadRequest when the text is missing or not a string. Otherwise the text is
+    cleaned (``clean_text``) and cut to ``MAX_MESSAGE_CHARS`` (``clipped`` says
+    so); an empty text, one without letters or digits and one mostly in a
+    non-Latin script get a ``direct_reply`` instead of a turn.
+    """
     if message is None:
-        raise BadRequest("'message' is missing")
+        raise BadRequest(f"'{field}' is missing")
     if not isinstance(message, str):
-        raise BadRequest("'message' must be a string")
+        raise BadRequest(f"'{field}' must be a string")
     text = clean_text(message)
     clipped = len(text) > MAX_MESSAGE_CHARS
     text = clip_text(text).strip()
@@ -167,4 +174,41 @@ def read_message(body: bytes) -> tuple[dict, Incoming]:
         incoming.direct_reply = NO_WORDS_REPLY
     elif mostly_non_latin(text):
         incoming.direct_reply = NOT_ENGLISH_REPLY
-    return payload, incoming
+    return incoming
+
+
+def read_json_object(body: bytes, example: str = "") -> dict:
+    """A webhook body as a JSON object; BadRequest (say 400, or 413 when ``too_large``).
+
+    Checks, in order: at most ``MAX_BODY_BYTES``, not empty, valid UTF-8, JSON, an object.
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    if not body.strip():
+        raise BadRequest("the request body is empty" + (f": send JSON like {example}"
+                                                        if example else ""))
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the request body is not valid UTF-8") from None
+    try:
+        payload = json.loads(decoded)
+    except ValueError:
+        raise BadRequest("the request body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return payload
+
+
+def too_large(error: BadRequest) -> bool:
+    """True when ``error`` is the body-size refusal (answer 413, not 400)."""
+    return str(error).startswith("the request body is larger than")
+
+
+def read_message(body: bytes) -> tuple[dict, Incoming]:
+    """Parse a REST webhook body into (payload, Incoming); BadRequest when unreadable."""
+    payload = read_json_object(
+        body, example='{"sender": "me", "message": "my legs feel heavy"}'
+    )
+    sender = check_sender(payload.get("sender"))
+    return payload, read_text(sender, payload.get("message"))

@@ -4,11 +4,18 @@ Without them: an unreachable database makes Rasa's SQL tracker store retry
 every 5 s for ever (no error, no answer), and a missing or corrupt model ends
 in a long traceback. ``scripts/run.sh`` runs ``python -m bot.security.preflight``
 first; exit status 1 and messages on stderr when something is wrong.
+
+``--api-only --api-host HOST`` checks only the HTTP API's authentication (run.sh
+runs it before writing anything): Rasa's ``--enable-api`` on an interface other
+than loopback needs ``BOT_JWT_SECRET`` or ``BOT_API_TOKEN`` (or ``BOT_ENABLE_API=0``
+to serve the channels without the API), and a secret that is set must be long
+enough wherever the API listens.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 import tarfile
@@ -65,13 +72,57 @@ def check_database(url: str, timeout: int = 5) -> str | None:
     return None
 
 
+MIN_API_TOKEN_CHARS = 16
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an interface address or name) is reachable only locally."""
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name or 0.0.0.0-like value: assume reachable
+
+
+def check_api_auth(host: str, enable_api: bool = True, api_token: str = "",
+                   jwt_secret: str = "") -> str | None:
+    """None when the HTTP API may start as configured, else the problem."""
+    from bot.security.api_token import SECRET_ENV, check_secret
+
+    if jwt_secret:
+        problem = check_secret(jwt_secret)
+        if problem:
+            return problem
+    if api_token and len(api_token) < MIN_API_TOKEN_CHARS:
+        return f"BOT_API_TOKEN is too short (use at least {MIN_API_TOKEN_CHARS} characters)"
+    if not enable_api or jwt_secret or api_token or is_loopback(host):
+        return None
+    return (f"the HTTP API would listen on {host} without authentication: set {SECRET_ENV} "
+            "(JWT in an Authorization header; python -m bot.security.api_token --new-secret) "
+            "or BOT_API_TOKEN, or BOT_ENABLE_API=0 to serve only the channels")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="model archive (default: models/current)")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL")
                         or DEFAULT_DATABASE)
+    parser.add_argument("--api-host", help="check the HTTP API's authentication for this "
+                        "interface (BOT_API_TOKEN, BOT_JWT_SECRET, BOT_ENABLE_API)")
+    parser.add_argument("--api-only", action="store_true",
+                        help="check only the HTTP API's authentication")
     args = parser.parse_args(argv)
-    problems = [p for p in (check_model(args.model), check_database(args.database_url)) if p]
+    checks = []
+    if args.api_host is not None:
+        checks.append(check_api_auth(
+            args.api_host, enable_api=os.environ.get("BOT_ENABLE_API", "1") != "0",
+            api_token=os.environ.get("BOT_API_TOKEN", ""),
+            jwt_secret=os.environ.get("BOT_JWT_SECRET", "")))
+    if not args.api_only:
+        checks += [check_model(args.model), check_database(args.database_url)]
+    problems = [p for p in checks if p]
     for problem in problems:
         print(f"preflight: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -4,12 +4,18 @@ All medical vocabulary and the escalation rules live in
 ``bot/knowledge/red_flags.yml`` (reviewable without Python); this module only
 applies them:
 
-1. The message is *normalised* into a parallel ``Doc`` (one token per original
-   token): lower-cased, contractions spelled out through spaCy's ``NORM``
+1. The message is *normalised* into a ``Doc`` of its words (each mapped back to
+   its characters in the message): lower-cased *before* tokenising (so "I CAN'T"
+   reads like "i can't"), contractions spelled out through spaCy's ``NORM``
    ("can't" / "cant" / "cannot" -> "can not"), known misspellings corrected
    ("swolen" -> "swollen"), unknown words within one typo of a sign word
    corrected ("tinglng" -> "tingling"), and lower-case lemmas from the
    pipeline's lookup table (the pipeline's own lemmas are case-sensitive).
+   White space is never a word: spaces, tabs, U+00A0, zero-width spaces are skipped; a
+   run with a line break becomes one line-break token, a clause break that ends
+   sentences and the scope of negations, hedges and questions. The words of a
+   sign may still run across a single line break ("chest\\npain", a wrapped
+   line) - not across a blank line, and never through a wildcard.
 2. spaCy ``PhraseMatcher`` (``LOWER`` and ``LEMMA``) and ``Matcher`` patterns
    built once from the vocabulary find sign mentions and cue words
    (negation, hedges, questions, ordinary phrases, contexts).
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,8 +40,6 @@ import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
-
-from bot.text_limits import tidy_whitespace
 
 __all__ = [
     "DEFAULT_VOCABULARY_PATH",
@@ -66,6 +71,12 @@ _SENTENCE_END = re.compile(r"^[.!?;…]+$")
 _SIGN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MAX_WILDCARD = 10
 _REPEATS = re.compile(r"(.)\1{2,}")
+# What counts as one line break ("\r\n" is one); white space without one is a space.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Invisible characters that would glue words together ("pain\x00", "chest\u200bpain"):
+# control characters that are not white space, zero-width spaces and joiners.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\u2060\ufeff]")
 
 
 def level_rank(level: str) -> int:
@@ -162,6 +173,9 @@ class SignMention:
     start_char: int
     end_char: int
     status: Status
+    # character spans of the words that matched the vocabulary (the words a
+    # wildcard skipped are left out): "pain in my chest" -> "pain", "chest"
+    words: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -631,20 +645,86 @@ class _Normaliser:
             return self._table.get(word, word)
         return fallback.lower() or word
 
-    def normalise(self, nlp: Language, doc: Doc) -> Doc:
-        words, spaces, lemmas = [], [], []
-        for tok in doc:
+    def normalise(self, nlp: Language, doc: Doc) -> _Normalised:
+        """The words of ``doc`` as the matchers read them (see :class:`_Normalised`).
+
+        The text is lower-cased *before* it is tokenised, so that "I CAN'T" splits
+        like "i can't" ("ca" + "n't" -> "can not"): spaCy's tokenizer exceptions
+        only know some cased spellings. White space is never a word: a run with a
+        line break becomes one ``"\\n"`` token (a clause break), any other run
+        (spaces, tabs, U+00A0, ...) is left out, and so are invisible characters
+        (control characters, zero-width spaces).
+        """
+        source = nlp.make_doc(_INVISIBLE.sub(" ", _lower_same_length(doc.text)))
+        words: list[str] = []
+        lemmas: list[str] = []
+        offsets: list[tuple[int, int]] = []
+        single: set[int] = set()
+        gap_breaks = gap_start = gap_end = 0  # line breaks since the last word
+        for tok in source:
             if tok.is_space:
-                word = "\n" if "\n" in tok.text else " "
-                words.append(word)
-                lemmas.append(word)
-            else:
-                word = (tok.norm_ or tok.lower_).lower().replace("’", "'").replace("‘", "'")
-                word = self.correct(word)
-                words.append(word)
-                lemmas.append(self.lemma(word, tok.lemma_))
-            spaces.append(bool(tok.whitespace_))
-        return Doc(nlp.vocab, words=words, spaces=spaces, lemmas=lemmas)
+                breaks = _count_line_breaks(tok.text)
+                if breaks:
+                    if not gap_breaks:
+                        gap_start = tok.idx
+                    gap_breaks += breaks
+                    gap_end = tok.idx + len(tok.text)
+                continue
+            if gap_breaks:
+                if gap_breaks == 1 and words:
+                    single.add(len(words))
+                words.append("\n")
+                lemmas.append("\n")
+                offsets.append((gap_start, gap_end))
+                gap_breaks = 0
+            word = (tok.norm_ or tok.lower_).lower().replace("’", "'").replace("‘", "'")
+            word = self.correct(word)
+            words.append(word)
+            lemmas.append(self.lemma(word, tok.lemma_))
+            offsets.append((tok.idx, tok.idx + len(tok.text)))
+        if gap_breaks:
+            words.append("\n")
+            lemmas.append("\n")
+            offsets.append((gap_start, gap_end))
+        return _Normalised(tuple(words), tuple(lemmas), tuple(offsets), frozenset(single))
+
+
+@dataclass(frozen=True)
+class _Normalised:
+    """A message's words as the matchers read them.
+
+    One entry per word (lower case, contractions spelled out, spelling corrected)
+    and a ``"\\n"`` for each run of white space with a line break (a clause break:
+    it ends sentences and the scopes of negations, hedges and questions); other
+    white space is left out. ``offsets`` gives each entry's characters in the
+    original text; ``single_breaks`` the ``"\\n"`` entries that are exactly one
+    line break between two words (a blank line is never a wrapped line).
+    """
+
+    words: tuple[str, ...]
+    lemmas: tuple[str, ...]
+    offsets: tuple[tuple[int, int], ...]
+    single_breaks: frozenset[int]
+
+    def view(self, nlp: Language, drop: AbstractSet[int] = frozenset()) -> tuple[Doc, list[int]]:
+        """A ``Doc`` of the entries not in ``drop``, and the entry index of each token."""
+        keep = [i for i in range(len(self.words)) if i not in drop]
+        doc = Doc(nlp.vocab, words=[self.words[i] for i in keep], spaces=[True] * len(keep),
+                  lemmas=[self.lemmas[i] for i in keep])
+        return doc, keep
+
+
+def _count_line_breaks(text: str) -> int:
+    return len(_LINE_BREAK.findall(text))
+
+
+def _lower_same_length(text: str) -> str:
+    """``text.lower()``, except characters whose lower case is longer ("İ") stay as
+    they are, so that character offsets still point into ``text``."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 # --------------------------------------------------------------------- matchers
@@ -721,7 +801,7 @@ def build_matchers(nlp: Language, vocabulary: Vocabulary | None = None) -> Match
         return normaliser.lemma(word, word)
 
     def derived_doc(text: str) -> Doc:
-        return normaliser.normalise(nlp, nlp.make_doc(text))
+        return normaliser.normalise(nlp, nlp.make_doc(text)).view(nlp)[0]
 
     phrase_lower = PhraseMatcher(nlp.vocab, attr="LOWER")
     phrase_lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
@@ -773,6 +853,20 @@ class _Mention:
         return set(range(self.start, self.end)) - self.wild
 
 
+def _word_spans(offsets: Sequence[tuple[int, int]], an: _Analysis,
+                m: _Mention) -> tuple[tuple[int, int], ...]:
+    spans: list[tuple[int, int]] = []
+    for i in sorted(m.literal):
+        if an.words[i] == "\n":
+            continue
+        start, end = offsets[i]
+        if spans and spans[-1][1] == start:  # "ca" + "n't" -> "can't"
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return tuple(spans)
+
+
 class _Analysis:
     """Per-message state: the normalised doc, matches and cue positions."""
 
@@ -822,12 +916,19 @@ class RedFlagDetector:
 
     # ----------------------------------------------------------------- public
     def detect_text(self, text: str) -> RedFlagFindings:
-        # Runs of white space would become spaCy whitespace tokens that break the
-        # word patterns ("chest  pain"); see bot.text_limits.tidy_whitespace.
-        return self.detect(self.nlp.make_doc(tidy_whitespace(text)))
+        """Findings for a text; character offsets point into ``text``.
+
+        Any text is accepted: a lone UTF-16 surrogate (which spaCy cannot store)
+        is read as U+FFFD. White space and case need no cleaning first.
+        """
+        return self.detect(self.nlp.make_doc(_SURROGATE.sub("\ufffd", text)))
 
     def detect(self, doc: Doc) -> RedFlagFindings:
-        nd = self.matchers.normaliser.normalise(self.nlp, doc)
+        """Findings for ``doc.text`` (the doc's own tokens, case and white space do
+        not matter: the text is lower-cased and re-tokenised, see ``_Normaliser``)."""
+        norm = self.matchers.normaliser.normalise(self.nlp, doc)
+        nd, keep = norm.view(self.nlp, self._wrapped_lines(norm))
+        offsets = [norm.offsets[i] for i in keep]
         an = _Analysis(self.vocabulary, nd, self._match(nd))
         mentions = self._sign_mentions(an)
         mention_starts: dict[int, list[_Mention]] = {}
@@ -867,11 +968,34 @@ class RedFlagDetector:
                 status = "question"
             else:
                 status = "affirmed"
-            span = doc[m.start:m.end]
-            out.append(SignMention(m.sign, span.text, span.start_char, span.end_char, status))
+            start_char, end_char = offsets[m.start][0], offsets[m.end - 1][1]
+            out.append(SignMention(m.sign, doc.text[start_char:end_char], start_char, end_char,
+                                   status, _word_spans(offsets, an, m)))
         return self._findings(tuple(out))
 
     # --------------------------------------------------------------- matching
+    def _wrapped_lines(self, norm: _Normalised) -> frozenset[int]:
+        """The line breaks that sit between two words of a sign: a wrapped line
+        ("I've got chest\\npain"), read as a space. Only a single line break, and
+        only between two matched words of the sign, never where a wildcard skips
+        words ("chest ok\\n- pain after 5k" keeps its break: not chest pain)."""
+        if not norm.single_breaks:
+            return frozenset()
+        breaks = frozenset(i for i, w in enumerate(norm.words) if w == "\n")
+        joined, keep = norm.view(self.nlp, breaks)
+        # token of ``joined`` -> the line break just before it
+        after_break = {j: keep[j] - 1 for j in range(1, len(keep)) if keep[j] - keep[j - 1] > 1}
+        wraps: set[int] = set()
+        for label, start, end, wild in self._match(joined):
+            if not label.startswith("sign:"):
+                continue
+            for j in range(start + 1, end):
+                line_break = after_break.get(j)
+                if (line_break in norm.single_breaks
+                        and j - 1 not in wild and j not in wild):
+                    wraps.add(line_break)
+        return frozenset(wraps)
+
     def _match(self, nd: Doc) -> list[tuple[str, int, int, frozenset[int]]]:
         strings = self.nlp.vocab.strings
         found: list[tuple[str, int, int, frozenset[int]]] = []

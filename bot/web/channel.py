@@ -14,19 +14,49 @@ Use it in credentials.yml instead of ``socketio:``, with the same options::
       bot_message_evt: bot_uttered
       session_persistence: true
 
-Everything else (the ``/socket.io`` path, ``session_request`` and
-``session_confirm``, session persistence, the channel name ``socketio``) is
-Rasa's own code, unchanged.
+It also checks what the page (or any socket.io client) sends, like every other
+channel (``bot.security.input``, docs/security.md):
+
+* ``user_uttered``: data that is not an object, a missing or non-string
+  ``message``, or a ``session_id`` that is not a usable conversation id (missing,
+  not a string, over 128 characters, control characters, a lone surrogate, which
+  stopped the whole Rasa server through REST) are refused with a bot message to
+  that socket only, and never reach Rasa; the text is cleaned and cut to
+  ``MAX_MESSAGE_CHARS`` (with a note); an empty, emoji-only or non-Latin message
+  gets a direct answer without touching the conversation; the turn runs through
+  ``bot.channels.turn_guard`` (a failed custom action or a broken turn ends with
+  a note);
+* ``session_request`` with an unusable ``session_id`` is confirmed with a fresh
+  id (as Rasa does for none), so the page starts a new conversation;
+* a frame that is not a socket.io packet (broken JSON, junk) closes that one
+  connection instead of logging a traceback and leaving it open.
+
+Everything else (the ``/socket.io`` path, ``session_confirm``, session
+persistence, the channel name ``socketio``) is Rasa's own code, unchanged.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import uuid
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
+
+from bot.channels.turn_guard import guarded_turn, install_watcher
+from bot.security.input import (
+    BAD_SESSION_REPLY,
+    UNREADABLE_REPLY,
+    BadRequest,
+    check_sender,
+    read_text,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def _metadata(kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -72,9 +102,85 @@ class SocketIOInput(RasaSocketIOInput):
         return SocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def answer_with_metadata(message: UserMessage) -> None:
-            # Rasa's handler builds a plain SocketIOOutput for every message; swap it.
-            message.output_channel = SocketIOOutput(self.sio, self.bot_message_evt)
-            await on_new_message(message)
+        install_watcher()
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None  # set by Rasa's blueprint()
 
-        return super().blueprint(answer_with_metadata)
+        # python-socketio 5.9 decodes each frame in its engine.io "message"
+        # handler; a frame that is not a socket.io packet (broken JSON, "42null",
+        # junk) raised there and was logged with a traceback while the socket
+        # stayed open. Refuse it cleanly instead: close that one connection.
+        read_packet = sio._handle_eio_message
+
+        async def read_packet_or_close(eio_sid: str, data: Any) -> Any:
+            try:
+                return await read_packet(eio_sid, data)
+            except Exception as error:  # noqa: BLE001 - any unreadable frame
+                logger.warning("socket.io: unreadable packet (%s); closing that connection",
+                               type(error).__name__)
+                await sio.eio.disconnect(eio_sid)
+                return None
+
+        sio.eio.on("message", read_packet_or_close)
+
+        async def refuse(sid: str, text: str) -> None:
+            """A bot message to this socket only (not the conversation's room)."""
+            await sio.emit(self.bot_message_evt, {"text": text}, room=sid,
+                           namespace=self.namespace)
+
+        # Registering an event again replaces Rasa's handler for it.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if session_id is not None:
+                try:
+                    check_sender(session_id, "session_id")
+                except BadRequest as error:
+                    logger.warning("socket.io session_request refused (%s); "
+                                   "confirming a new session id", error)
+                    session_id = None
+            if session_id is None:
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
+            if not isinstance(data, dict):
+                await refuse(sid, UNREADABLE_REPLY)
+                return
+            sender = sid
+            if self.session_persistence:
+                try:
+                    sender = check_sender(data.get("session_id"), "session_id")
+                except BadRequest as error:
+                    logger.warning("socket.io message refused: %s", error)
+                    await refuse(sid, BAD_SESSION_REPLY)
+                    return
+            try:
+                checked = read_text(sender, data.get("message"))
+            except BadRequest as error:
+                logger.warning("socket.io message refused: %s", error)
+                await refuse(sid, UNREADABLE_REPLY)
+                return
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            if checked.direct_reply is not None:
+                await output.send_text_message(sender, checked.direct_reply)
+                return
+            message = UserMessage(checked.text, output, sender, input_channel=self.name(),
+                                  metadata=_client_metadata(data.get(self.metadata_key)))
+            await guarded_turn(on_new_message, message, clipped=checked.clipped)
+
+        return blueprint
+
+
+def _client_metadata(value: Any) -> Dict[str, Any] | None:
+    """The message's metadata when it is an object (or JSON text of one), else None."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None

@@ -1,4 +1,5 @@
-# The action server (rasa_sdk) with the project's actions and knowledge files.
+# The action server (rasa_sdk behind the project's token check, bot/security/action_server.py)
+# with the project's actions and knowledge files.
 # Build from the repository root:
 #   docker build -f deploy/docker/actions.Dockerfile -t heavylegs-actions:0.1.0 .
 FROM python:3.10-slim-bookworm AS build
@@ -12,8 +13,7 @@ COPY actions actions
 RUN /venv/bin/pip install --quiet --no-deps --no-build-isolation .
 
 FROM python:3.10-slim-bookworm
-ENV PATH=/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp \
-    SANIC_HOST=0.0.0.0
+ENV PATH=/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin actions
 WORKDIR /app
 COPY --from=build /venv /venv
@@ -23,5 +23,6 @@ COPY migrations migrations
 COPY alembic.ini ./
 USER 10001
 EXPOSE 5055
-# DATABASE_URL (a Secret) must be set; the migrations run as a Job (deploy/k8s/migrate-job.yaml).
-CMD ["python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"]
+# DATABASE_URL and ACTIONS_TOKEN (Secrets) must be set: without a token of at least 16
+# characters the server refuses to start. The migrations run as a Job (deploy/k8s/migrate-job.yaml).
+CMD ["python", "-m", "bot.security.action_server", "--actions", "actions", "--host", "0.0.0.0", "--port", "5055"]

@@ -16,7 +16,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
@@ -99,11 +101,11 @@ def fakes() -> Iterator[Tuple[FakeTelegram, FakeSlack]]:
         slack.stop()
 
 
-@pytest.fixture(scope="session")
-def channel_bot(fakes: Tuple[FakeTelegram, FakeSlack],
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    telegram, slack = fakes
-    workdir = tmp_path_factory.mktemp("channel-bot")
+@contextmanager
+def start_channel_bot(workdir: Path, telegram: FakeTelegram, slack: FakeSlack,
+                      with_actions: bool = True) -> Iterator[Bot]:
+    """A real bot (Rasa, and the action server unless ``with_actions`` is False)
+    with Telegram and Slack on, pointed at ``telegram`` and ``slack``."""
     # The webhook URL is only registered (Telegram would call it); tests post to the bot.
     env = {
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
@@ -120,8 +122,17 @@ def channel_bot(fakes: Tuple[FakeTelegram, FakeSlack],
     path = workdir / "credentials.yml"
     credentials.write(built.text, path)
     token = secrets.token_hex(16)
-    with running_bot(workdir / "servers", token=token, credentials=path, extra_env=env) as bot:
+    with running_bot(workdir / "servers", token=token, credentials=path, extra_env=env,
+                     with_actions=with_actions) as bot:
         yield Bot(bot, telegram, slack, env, built.text)
+
+
+@pytest.fixture(scope="session")
+def channel_bot(fakes: Tuple[FakeTelegram, FakeSlack],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    telegram, slack = fakes
+    with start_channel_bot(tmp_path_factory.mktemp("channel-bot"), telegram, slack) as bot:
+        yield bot
 
 
 # --------------------------------------------------------------------------- Telegram

@@ -83,6 +83,26 @@ def test_topology() -> None:
     assert endpoints["tracker_store"]["password"] == "${DATABASE_PASSWORD}"
 
 
+def test_action_servers_require_the_shared_token() -> None:
+    """Rasa sends ACTIONS_TOKEN; the action servers run the token-checking wrapper."""
+    endpoints = yaml.safe_load(of_kind("ConfigMap")[0]["data"]["endpoints.yml"])
+    headers = endpoints["action_endpoint"]["headers"]
+    assert headers == {"Authorization": "Bearer ${ACTIONS_TOKEN}"}
+    (secret,) = of_kind("Secret")
+    assert "ACTIONS_TOKEN" in secret["stringData"]
+    deployments = {d["metadata"]["name"]: d for d in of_kind("Deployment")}
+    (container,) = deployments["actions"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["ACTIONS_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == "ACTIONS_TOKEN"
+    rasa_env = deployments["rasa"]["spec"]["template"]["spec"]["containers"][0]
+    assert {"secretRef": {"name": "heavylegs-secrets"}} in rasa_env["envFrom"]
+    dockerfile = (ROOT / "deploy/docker/actions.Dockerfile").read_text()
+    assert '"bot.security.action_server"' in dockerfile and '"rasa_sdk"' not in dockerfile
+    local = yaml.safe_load((ROOT / "deploy/local/endpoints.yml").read_text())
+    assert local["action_endpoint"]["headers"] == {"Authorization": "Bearer ${ACTIONS_TOKEN}"}
+    assert "-m bot.security.action_server" in (ROOT / "scripts/cluster_up.sh").read_text()
+
+
 def test_every_long_running_container_has_probes_limits_and_runs_locked_down() -> None:
     for document, pod, container in containers():
         where = f"{document['kind']}/{document['metadata']['name']}"

@@ -40,6 +40,10 @@ def entities(model: SpacyModel, text: str, with_doc: bool = True) -> dict[str, l
         ("my legs are heavy\r\nand my calf is swollen", "swelling"),
         ("I   CAN'T   CATCH   MY   BREATH", "breathlessness"),
         ("  numb toes after running  ", "numbness"),
+        ("I CAN'T PUT WEIGHT ON MY LEG", "cannot_bear_weight"),
+        ("I've got chest\npain", "chest_pain"),
+        ("I've got chest\u00a0pain", "chest_pain"),
+        ("no numbness\nchest pain", "chest_pain"),
     ],
 )
 def test_signs_survive_odd_white_space_and_case(model, text: str, sign: str,
@@ -63,6 +67,16 @@ def test_summary_entity_reads_as_words(model) -> None:
 
 def test_a_line_break_still_ends_a_negation(model) -> None:
     assert "swelling" in entities(model, "no pain\n\nmy calf is swollen")["red_flag"]
+
+
+def test_entity_offsets_point_into_the_message_as_sent(model) -> None:
+    text = "İİ my CALF  is\tSWOLLEN"
+    message = Message(data={TEXT: text})
+    message.set(SPACY_DOCS[TEXT], model.model(text.lower()))  # "i̇" is two characters
+    RedFlagDetector({}).process([message], model)
+    (entity,) = [e for e in message.get(ENTITIES) if e["entity"] == "red_flag"
+                 and e["value"] == "swelling"]
+    assert text[entity["start"]:entity["end"]] == "SWOLLEN"
 
 
 def test_empty_text_adds_nothing(model) -> None:

@@ -593,6 +593,88 @@ def test_newlines_end_a_negation(detector):
     assert "swelling" in found.affirmed and "pain" in found.negated
 
 
+# ------------------------------------------------------ white space and case
+
+
+@pytest.mark.parametrize(
+    "gap", ["  ", "\t", "\u00a0", " \t\u00a0 ", "\u2009", "\n", "\r\n", " \n "])
+def test_white_space_between_the_words_of_a_sign(detector, nlp, gap):
+    """spaCy makes white space tokens of these; the matchers skip them (a single
+    line break inside a sign's words is a wrapped line)."""
+    text = f"I've got chest{gap}pain after my run"
+    for found in (detector.detect_text(text), detector.detect(nlp(text))):
+        assert found.affirmed == {"chest_pain"} and found.level == "emergency", (gap, found)
+        (mention,) = found.mentions
+        assert mention.text == f"chest{gap}pain"
+        assert text[mention.start_char:mention.end_char] == mention.text
+
+
+@pytest.mark.parametrize(
+    "text, affirmed, negated",
+    [
+        # a line break ends a negation's scope...
+        ("no numbness\nchest pain", {"chest_pain"}, {"numbness"}),
+        ("no numbness\r\n\r\nchest pain", {"chest_pain"}, {"numbness"}),
+        ("no swelling\u2028chest pain", {"chest_pain"}, {"swelling"}),
+        ("No pain\nmy calf is swollen", {"swelling"}, {"pain"}),
+        # ...but a sign's words across one line break read as one line
+        ("no chest\npain", set(), {"chest_pain"}),
+        ("pins and\nneedles in my foot", {"tingling"}, set()),
+        # a blank line is a paragraph, never a wrapped line
+        ("no chest\n\npain", {"pain"}, set()),
+        # a wildcard never skips over a line break (lists)
+        ("chest ok\n- pain after 5k", {"pain"}, set()),
+        ("chest ok - pain after 5k", {"chest_pain"}, set()),
+    ],
+)
+def test_line_breaks(detector, nlp, text, affirmed, negated):
+    for found in (detector.detect_text(text), detector.detect(nlp(text))):
+        assert found.affirmed == affirmed, found
+        assert found.negated == negated, found
+
+
+def test_a_wrapped_line_reads_as_one_line(detector):
+    one_line = detector.detect_text("My foot has gone cold and looks white")
+    wrapped = detector.detect_text("My foot has gone\ncold and looks white")
+    assert wrapped.affirmed == one_line.affirmed == {"cold_limb", "pale_limb"}
+
+
+@pytest.mark.parametrize(
+    "text, sign",
+    [
+        ("I CAN'T PUT WEIGHT ON MY LEG", "cannot_bear_weight"),
+        ("I Can'T Put Weight On My Leg", "cannot_bear_weight"),
+        ("I   CAN'T   CATCH   MY   BREATH", "breathlessness"),
+        ("MY CALF IS SWOLLEN", "swelling"),
+        ("PINS AND NEEDLES IN MY FOOT", "tingling"),
+    ],
+)
+def test_case_does_not_matter(detector, nlp, text, sign):
+    for found in (detector.detect_text(text), detector.detect(nlp(text)),
+                  detector.detect_text(text.lower())):
+        assert sign in found.affirmed, found
+
+
+def test_no_negation_lost_to_case(detector):
+    found = detector.detect_text("I DON'T HAVE ANY SWELLING AND I CAN'T FEEL ANY NUMBNESS")
+    assert found.level == "none" and {"swelling"} <= found.negated, found
+
+
+def test_offsets_and_words_point_into_the_text_as_given(detector):
+    text = "\tİİ my CALF   is\u00a0SWOLLEN and there's PAIN IN MY CHEST"
+    found = detector.detect_text(text)
+    assert {"swelling", "chest_pain"} <= found.affirmed
+    for m in found.mentions:
+        assert text[m.start_char:m.end_char] == m.text
+        assert m.words and all(m.start_char <= a < b <= m.end_char for a, b in m.words)
+    chest = next(m for m in found.mentions if m.sign == "chest_pain")
+    assert [text[a:b] for a, b in chest.words] == ["PAIN", "CHEST"]  # not the skipped words
+
+
+def test_lone_surrogates_and_control_characters_do_not_raise(detector):
+    assert detector.detect_text("\ud800 chest pain\x00\x0b").level == "emergency"
+
+
 def test_describe_signs():
     assert describe_signs([]) == ""
     assert describe_signs(["swelling"]) == "swelling"
