@@ -25,9 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import BARE_CONVERSATION, OUR_CONVERSATION, bare_bot, run_level  # noqa: E402
-
-from bot.servers import running_bot  # noqa: E402
+from bench import (  # noqa: E402
+    BARE_CONVERSATION,
+    OUR_CONVERSATION,
+    bare_bot,
+    run_level,
+    sqlite_bot,
+)
 
 # (label, substring of a frame "function (file:line)") - the first match in a stack
 # from the leaf upwards names the sample's bucket, so order from specific to general.
@@ -117,13 +121,12 @@ def main() -> int:
             print(f"load during the profile: p50 {level.p50_ms} ms, {level.throughput} turns/s, "
                   f"errors {level.errors}")
 
-    if args.setup == "sqlite":
-        with running_bot(workdir / "profile") as running:
-            pids = {"rasa": running.rasa_pid, "actions": running.actions_pid}
-            profile({k: v for k, v in pids.items() if v}, running.url, OUR_CONVERSATION)
-    else:
-        with bare_bot(workdir) as started:
-            profile({"rasa": started.pids["rasa"][0]}, started.url, BARE_CONVERSATION)
+    # The same set-ups as `make bench` (this bot with the project's SQLite tracker store).
+    starter, conversation = ((sqlite_bot, OUR_CONVERSATION) if args.setup == "sqlite"
+                             else (bare_bot, BARE_CONVERSATION))
+    with starter(workdir) as started:
+        profile({kind: pids[0] for kind, pids in started.pids.items()}, started.url,
+                conversation)
     return 0
 
 

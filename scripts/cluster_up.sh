@@ -21,6 +21,9 @@ WEB_PORT="${CLUSTER_WEB_PORT:-5199}"
 ORIGIN="http://127.0.0.1:$CLUSTER_PORT"
 MODEL="$ROOT/models/$(cat models/current)"
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+# One TensorFlow thread per replica (docs/performance.md): scale with replicas instead.
+export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
+export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 mkdir -p "$DIR"/{logs,run,nginx,redis}
 
 for tool in nginx redis-server; do

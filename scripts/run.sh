@@ -19,6 +19,10 @@ RASA_PUBLIC_URL="${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"
 MODEL="models/$(cat models/current)"
 mkdir -p var
 export TF_CPP_MIN_LOG_LEVEL=2
+# One TensorFlow thread per Rasa process: its models are tiny, and waking a pool of
+# threads for each prediction cost more than it saved (docs/performance.md).
+export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
+export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 # Channels: credentials.yml + channels/*.yml whose ${VARS} are all set (docs/channels.md).
 .venv/bin/python -m bot.channels.credentials --out var/credentials.yml
 # Storage: SQLite var/tracker.db, or $DATABASE_URL (docs/storage.md). The password

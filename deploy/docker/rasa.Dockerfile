@@ -34,7 +34,8 @@ RUN /venv/bin/python -m bot.nlp.pipeline && /venv/bin/python scripts/train_if_ne
 # 3. Runtime: the venv, the code, the pipeline and one model; no compilers, no data.
 FROM python:3.10-slim-bookworm
 ENV PATH=/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false HOME=/tmp MPLCONFIGDIR=/tmp
+    TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false HOME=/tmp MPLCONFIGDIR=/tmp \
+    TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin rasa
 WORKDIR /app
 COPY --from=build /venv /venv
