@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
+import secrets
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import UserMessage
@@ -141,7 +141,8 @@ class SocketIOInput(RasaSocketIOInput):
                                    "confirming a new session id", error)
                     session_id = None
             if session_id is None:
-                session_id = uuid.uuid4().hex
+                # 128 random bits (Rasa's uuid4 has 122): the id is the conversation's key.
+                session_id = secrets.token_hex(16)
             if self.session_persistence:
                 sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)

@@ -407,6 +407,7 @@ def test_socketio_session_request_with_an_unusable_id_gets_a_fresh_one(
     try:
         confirmed = chat.request_session(session_id)
         assert isinstance(confirmed, str) and len(confirmed) == 32 and confirmed != session_id
+        assert int(confirmed, 16) >= 0  # 128 bits from secrets.token_hex(16)
         assert chat.say("hello", confirmed)  # the new conversation works
         assert bot.user_turns(confirmed) == 1
     finally:

@@ -12,9 +12,9 @@ the runner goes on. Required (docs/storage.md, docs/security.md):
   are unchanged, in order, without duplicates, and nothing said during the
   outage was written.
 
-The note is sent by the channel layer through ``bot.storage.outage.with_storage_note``;
-:class:`StorageNotingRestInput` below is the project's REST channel with that one
-wrapper (the shape every channel uses it in), loaded by Rasa from this module.
+The note is sent by the channel layer (``bot/channels/turn_guard.py`` wraps every
+turn of every channel with ``bot.storage.outage.with_storage_note``): here the
+project's own credentials.yml, so its REST channel, unchanged.
 """
 
 from __future__ import annotations
@@ -23,29 +23,17 @@ import json
 import secrets
 import time
 import urllib.request
-from typing import Any, Awaitable, Callable, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import sqlalchemy as sa
-from rasa.core.channels.channel import UserMessage
-from sanic import Blueprint
 
-from bot.channels.rest import SafeRestInput
 from bot.servers import RunningBot, running_bot
-from bot.storage.outage import LOAD_NOTE, SAVE_NOTE, with_storage_note
+from bot.storage.outage import LOAD_NOTE, SAVE_NOTE
 from tests.robustness.conftest import Answer, post_raw
 from tests.storage.postgres import PostgresServer
 
 TOKEN = secrets.token_urlsafe(24)
-
-
-class StorageNotingRestInput(SafeRestInput):
-    """The project's REST channel, telling the runner about storage problems."""
-
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
-        return super().blueprint(with_storage_note(on_new_message))
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +54,7 @@ def database(postgres: PostgresServer) -> str:
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[RunningBot]:
     workdir = tmp_path_factory.mktemp("outage")
-    credentials = workdir / "credentials.yml"
-    credentials.write_text(f"{__name__}.StorageNotingRestInput:\n")
-    with running_bot(workdir, token=TOKEN, tracker_store_url=database,
-                     credentials=credentials) as running:
+    with running_bot(workdir, token=TOKEN, tracker_store_url=database) as running:
         yield running
 
 
