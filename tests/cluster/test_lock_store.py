@@ -186,6 +186,7 @@ def test_rasa_builds_it_from_the_cluster_endpoints_file(
     monkeypatch.setenv("CLUSTER_PG_PORT", "1")
     monkeypatch.setenv("DATABASE_PASSWORD", "x")
     monkeypatch.setenv("REDIS_PASSWORD", "")
+    monkeypatch.setenv("ACTIONS_TOKEN", "t" * 32)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "deploy/local/endpoints.yml"))
     store = LockStore.create(endpoints.lock_store)
     assert isinstance(store, AtomicRedisLockStore)
@@ -194,4 +195,5 @@ def test_rasa_builds_it_from_the_cluster_endpoints_file(
     assert store.issue_ticket("runner-6") == 1
     assert store.key_prefix == "heavylegs:lock:"
     assert endpoints.action.url == "http://127.0.0.1:1/webhook"
+    assert endpoints.action.headers == {"Authorization": "Bearer " + "t" * 32}
     assert endpoints.tracker_store.kwargs["password"] == "x"
