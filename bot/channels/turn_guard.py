@@ -14,12 +14,14 @@ checked message to :func:`guarded_turn` instead of calling Rasa's
 * catches an exception that escapes the turn (a 500 for REST, a redelivery loop
   for Telegram, a silent page for socket.io) and logs its type only, never the
   message text;
-* wraps the turn with ``bot.storage.outage.with_storage_note``, so a runner
-  whose conversation could not be loaded or saved is told so (docs/storage.md);
+* runs the turn inside ``bot.storage.outage.watch_storage``, which collects the
+  storage problems the tracker store reports (conversation not loaded or not
+  saved, docs/storage.md);
 * then sends, through the message's own output channel, what the runner needs:
-  ``FAILURE_REPLY`` when the turn broke, otherwise ``STEP_FAILED_NOTE`` when an
-  action failed and ``CLIPPED_NOTE`` when the text was cut
-  (texts in ``bot/security/input.py``).
+  ``FAILURE_REPLY`` when the turn broke, otherwise the storage note
+  (``bot.storage.outage.storage_note``), ``STEP_FAILED_NOTE`` when an action
+  failed and ``CLIPPED_NOTE`` when the text was cut (texts in
+  ``bot/security/input.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any, Awaitable, Callable, List
 from rasa.core.channels.channel import UserMessage
 
 from bot.security.input import CLIPPED_NOTE, FAILURE_REPLY, STEP_FAILED_NOTE
-from bot.storage.outage import with_storage_note
+from bot.storage.outage import storage_note, watch_storage
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +72,14 @@ class TurnOutcome:
 
     step_failed: bool = False  # a custom action failed; its answers may not be noted
     error: str | None = None  # the type of an exception that ended the turn
+    storage: str | None = None  # the note on a conversation not loaded or not saved
 
 
 def notes_for(outcome: TurnOutcome, clipped: bool = False) -> List[str]:
     """The texts to send after the turn's own answers."""
     if outcome.error is not None:
         return [FAILURE_REPLY]
-    notes: List[str] = []
+    notes: List[str] = [outcome.storage] if outcome.storage else []
     if outcome.step_failed:
         notes.append(STEP_FAILED_NOTE)
     if clipped:
@@ -91,7 +94,8 @@ async def run_turn(on_new_message: OnNewMessage, message: UserMessage,
     failures: List[str] = []
     token = _turn_failures.set(failures)
     try:
-        await with_storage_note(on_new_message)(message)
+        with watch_storage() as problems:
+            await on_new_message(message)
     except Exception as error:  # noqa: BLE001 - the channel answers, never crashes
         logger.error("%s turn failed: %s", channel, type(error).__name__)
         return TurnOutcome(step_failed=bool(failures), error=type(error).__name__)
@@ -99,7 +103,7 @@ async def run_turn(on_new_message: OnNewMessage, message: UserMessage,
         _turn_failures.reset(token)
     if failures:
         logger.warning("%s turn: a custom action failed; the runner is told", channel)
-    return TurnOutcome(step_failed=bool(failures))
+    return TurnOutcome(step_failed=bool(failures), storage=storage_note(problems))
 
 
 async def send_notes(message: UserMessage, notes: List[str], channel: str) -> None:

@@ -61,12 +61,16 @@ FAILURE_REPLY = (
     "chest pain or breathlessness, don't wait for me: see a health professional, or "
     "call your local emergency number for chest pain, breathlessness or fainting."
 )
+# Ends every note on a step that could not be completed (here and bot/storage/outage.py).
+SAFETY_ADVICE = (
+    "If your symptoms get worse, or you notice swelling, numbness, chest pain or "
+    "breathlessness, see a health professional, or call your local emergency number "
+    "for chest pain, breathlessness or fainting."
+)
 STEP_FAILED_NOTE = (
     "Sorry, I couldn't complete this step just now (a part of me is not responding), "
     "so some of your answers may not have been noted. Please try again in a few "
-    "minutes. If your symptoms get worse, or you notice swelling, numbness, chest "
-    "pain or breathlessness, see a health professional, or call your local "
-    "emergency number for chest pain, breathlessness or fainting."
+    "minutes. " + SAFETY_ADVICE
 )
 
 # For the chat page (socket.io), which has no status code to refuse with.

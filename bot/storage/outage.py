@@ -11,39 +11,31 @@ empty in-memory tracker that looks like a new conversation. Instead it calls
 * ``SAVE``: the conversation was read but this turn could not be written.
 
 A channel learns about it by running the turn inside :func:`watch_storage` and
-sending :func:`storage_note` afterwards, or simply by wrapping Rasa's
-``on_new_message`` with :func:`with_storage_note`, which does both through the
-message's own output channel (so it works for REST, Telegram, Slack and
-socket.io alike). Context variables follow the awaiting task, so concurrent
-turns never see each other's problems; the list is shared by reference, so a
+sending :func:`storage_note` afterwards; every channel of the project does so
+through ``bot/channels/turn_guard.py``. Context variables follow the awaiting
+task, so concurrent turns never see each other's problems; the list is shared by reference, so a
 report from a task spawned inside the turn still arrives.
 """
 
 from __future__ import annotations
 
 import contextvars
-import logging
 from contextlib import contextmanager
-from typing import Any, Awaitable, Callable, Iterable, Iterator, List
+from typing import Iterable, Iterator, List
 
-logger = logging.getLogger(__name__)
+from bot.security.input import SAFETY_ADVICE
 
 LOAD = "load"
 SAVE = "save"
 
-_SAFETY = (
-    "If your symptoms get worse, or you notice swelling, numbness, chest pain or "
-    "breathlessness, see a health professional, or call your local emergency number "
-    "for chest pain, breathlessness or fainting."
-)
 LOAD_NOTE = (
     "Sorry, I can't reach my record of our conversation right now, so I answered this "
     "message on its own and won't remember it. Please try again in a few minutes; "
-    "what you told me before is kept. " + _SAFETY
+    "what you told me before is kept. " + SAFETY_ADVICE
 )
 SAVE_NOTE = (
     "Sorry, I couldn't save this part of our conversation just now, so I may not "
-    "remember it. Please try again in a few minutes. " + _SAFETY
+    "remember it. Please try again in a few minutes. " + SAFETY_ADVICE
 )
 
 # The current turn's problems (None outside a watched turn).
@@ -86,27 +78,3 @@ def storage_note(problems: Iterable[str]) -> str | None:
     if SAVE in seen:
         return SAVE_NOTE
     return None
-
-
-OnNewMessage = Callable[[Any], Awaitable[Any]]
-
-
-def with_storage_note(on_new_message: OnNewMessage) -> OnNewMessage:
-    """Wrap Rasa's ``on_new_message`` so the runner is told about storage problems.
-
-    The note is sent after the turn's own answers (an escalation comes first)
-    through ``message.output_channel``; a failure to send it is logged, never raised.
-    """
-
-    async def handle(message: Any) -> Any:
-        with watch_storage() as problems:
-            result = await on_new_message(message)
-        note = storage_note(problems)
-        if note is not None and getattr(message, "output_channel", None) is not None:
-            try:
-                await message.output_channel.send_text_message(message.sender_id, note)
-            except Exception as error:  # noqa: BLE001 - the note must not break the turn
-                logger.error("could not send the storage note: %s", type(error).__name__)
-        return result
-
-    return handle

@@ -90,8 +90,9 @@ class Bot:
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def fakes() -> Iterator[Tuple[FakeTelegram, FakeSlack]]:
+@contextmanager
+def running_fakes() -> Iterator[Tuple[FakeTelegram, FakeSlack]]:
+    """The local fake Telegram Bot API and Slack Web API, stopped afterwards."""
     telegram = FakeTelegram(TELEGRAM_TOKEN, username=TELEGRAM_NAME).start()
     slack = FakeSlack(SLACK_TOKEN).start()
     try:
@@ -99,6 +100,12 @@ def fakes() -> Iterator[Tuple[FakeTelegram, FakeSlack]]:
     finally:
         telegram.stop()
         slack.stop()
+
+
+@pytest.fixture(scope="session")
+def fakes() -> Iterator[Tuple[FakeTelegram, FakeSlack]]:
+    with running_fakes() as both:
+        yield both
 
 
 @contextmanager

@@ -17,16 +17,13 @@ import pytest
 
 from bot.security.input import STEP_FAILED_NOTE
 from tests.channels.conftest import (
-    SLACK_TOKEN,
-    TELEGRAM_NAME,
-    TELEGRAM_TOKEN,
     Bot,
     SlackUser,
     TelegramUser,
     get,
+    running_fakes,
     start_channel_bot,
 )
-from tests.channels.fakes import FakeSlack, FakeTelegram
 from tests.robustness.chat_client import ChatPage
 
 pytestmark = pytest.mark.servers
@@ -37,15 +34,10 @@ WARNING_SIGN = "my legs feel heavy and I have chest pain"
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    telegram = FakeTelegram(TELEGRAM_TOKEN, username=TELEGRAM_NAME).start()
-    slack = FakeSlack(SLACK_TOKEN).start()
     workdir: Path = tmp_path_factory.mktemp("channels-down")
-    try:
-        with start_channel_bot(workdir, telegram, slack, with_actions=False) as running:
-            yield running
-    finally:
-        telegram.stop()
-        slack.stop()
+    with running_fakes() as (telegram, slack), \
+            start_channel_bot(workdir, telegram, slack, with_actions=False) as running:
+        yield running
 
 
 def assert_told(texts: list[str]) -> None:

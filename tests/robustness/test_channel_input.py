@@ -29,16 +29,13 @@ from bot.security.input import (
 )
 from bot.text_limits import MAX_MESSAGE_CHARS
 from tests.channels.conftest import (
-    SLACK_TOKEN,
-    TELEGRAM_NAME,
-    TELEGRAM_TOKEN,
     Bot,
     SlackUser,
     TelegramUser,
     get,
+    running_fakes,
     start_channel_bot,
 )
-from tests.channels.fakes import FakeSlack, FakeTelegram
 from tests.robustness.chat_client import ChatPage, raw_socket
 
 pytestmark = pytest.mark.servers
@@ -72,14 +69,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def bot(workdir: Path) -> Iterator[Bot]:
-    telegram = FakeTelegram(TELEGRAM_TOKEN, username=TELEGRAM_NAME).start()
-    slack = FakeSlack(SLACK_TOKEN).start()
-    try:
-        with start_channel_bot(workdir, telegram, slack) as running:
-            yield running
-    finally:
-        telegram.stop()
-        slack.stop()
+    with running_fakes() as (telegram, slack), \
+            start_channel_bot(workdir, telegram, slack) as running:
+        yield running
 
 
 def snapshot(bot: Bot, sender: str) -> Tuple[int, Dict[str, Any]]:

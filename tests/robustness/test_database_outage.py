@@ -12,9 +12,9 @@ the runner goes on. Required (docs/storage.md, docs/security.md):
   are unchanged, in order, without duplicates, and nothing said during the
   outage was written.
 
-The note is sent by the channel layer (``bot/channels/turn_guard.py`` wraps every
-turn of every channel with ``bot.storage.outage.with_storage_note``): here the
-project's own credentials.yml, so its REST channel, unchanged.
+The note is sent by the channel layer (``bot/channels/turn_guard.py`` runs every
+turn of every channel inside ``bot.storage.outage.watch_storage`` and sends the
+note): here the project's own credentials.yml, so its REST channel, unchanged.
 """
 
 from __future__ import annotations
@@ -38,12 +38,8 @@ TOKEN = secrets.token_urlsafe(24)
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    server.start()
-    try:
+    with PostgresServer.running() as server:
         yield server
-    finally:
-        server.remove()
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,11 @@ __all__ = ["new_postgres_database", "postgres_server", "database_url"]
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server for this test session; yields its base URL (no database)."""
-    server = PostgresServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        dispose_engines()
-        server.remove()
+    with PostgresServer.running() as server:
+        try:
+            yield server.url
+        finally:
+            dispose_engines()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

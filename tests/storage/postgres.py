@@ -13,8 +13,9 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
 import pytest
 import sqlalchemy as sa
@@ -70,6 +71,17 @@ class PostgresServer:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    @classmethod
+    @contextmanager
+    def running(cls) -> Iterator["PostgresServer"]:
+        """A started server, removed (stopped, files deleted) afterwards."""
+        server = cls()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.remove()
 
     def new_database(self) -> str:
         """A fresh empty database; returns its URL."""

@@ -28,12 +28,8 @@ from tests.storage.postgres import PostgresServer
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    server.start()
-    try:
+    with PostgresServer.running() as server:
         yield server
-    finally:
-        server.remove()
 
 
 @pytest.fixture(scope="module")
