@@ -18,16 +18,29 @@ RASA_PUBLIC_URL="${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"
 .venv/bin/python -m bot.security.preflight --api-only --api-host "$HOST"
 MODEL="models/$(cat models/current)"
 mkdir -p var
+# Every port this instance uses must be free: a second `make run` on other ports
+# (RASA_PORT, ACTIONS_PORT, WEB_PORT) runs beside the first; the same port twice is refused.
+for pair in "RASA_PORT:$HOST:$RASA_PORT" "ACTIONS_PORT:${ACTIONS_HOST:-127.0.0.1}:$ACTIONS_PORT" \
+            "WEB_PORT:$WEB_HOST:$WEB_PORT"; do
+  IFS=: read -r name host port <<<"$pair"
+  if ! .venv/bin/python -c "import socket,sys; s=socket.socket(); s.bind((sys.argv[1], int(sys.argv[2])))" "$host" "$port" 2>/dev/null; then
+    echo "make run: port $port ($name) on $host is in use; set $name to a free port" >&2
+    exit 1
+  fi
+done
+# This instance's generated configuration (another instance on other ports has its own).
+RUN_DIR="var/run-$RASA_PORT"
+mkdir -p "$RUN_DIR"
 export TF_CPP_MIN_LOG_LEVEL=2
 # One TensorFlow thread per Rasa process: its models are tiny, and waking a pool of
 # threads for each prediction cost more than it saved (docs/performance.md).
 export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-1}"
 export TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-1}"
 # Channels: credentials.yml + channels/*.yml whose ${VARS} are all set (docs/channels.md).
-.venv/bin/python -m bot.channels.credentials --out var/credentials.yml
+.venv/bin/python -m bot.channels.credentials --out "$RUN_DIR/credentials.yml"
 # Storage: SQLite var/tracker.db, or $DATABASE_URL (docs/storage.md). The password
 # stays out of var/endpoints.yml: Rasa reads ${DATABASE_PASSWORD} from the environment.
-.venv/bin/python -m bot.storage.endpoints --out var/endpoints.yml
+.venv/bin/python -m bot.storage.endpoints --out "$RUN_DIR/endpoints.yml"
 # The action server requires a shared token (docs/security.md): ACTIONS_TOKEN, or one
 # generated once into var/actions_token (mode 600). Rasa sends it as a Bearer header.
 if [ -z "${ACTIONS_TOKEN:-}" ]; then
@@ -37,7 +50,11 @@ if [ -z "${ACTIONS_TOKEN:-}" ]; then
   ACTIONS_TOKEN="$(cat var/actions_token)"
 fi
 export ACTIONS_TOKEN
-.venv/bin/python -m bot.security.endpoints var/endpoints.yml
+# Rasa calls the action server where this instance starts it (ACTIONS_PORT).
+ACTIONS_URL_HOST="${ACTIONS_HOST:-127.0.0.1}"
+case "$ACTIONS_URL_HOST" in 0.0.0.0|::|"") ACTIONS_URL_HOST=127.0.0.1 ;; esac
+.venv/bin/python -m bot.security.endpoints "$RUN_DIR/endpoints.yml" \
+  --url "http://$ACTIONS_URL_HOST:$ACTIONS_PORT/webhook"
 DATABASE_PASSWORD="$(.venv/bin/python -m bot.storage.endpoints --password)"
 export DATABASE_PASSWORD
 # A clear error (not an endless retry or a traceback) for a bad model or an unreachable database.
@@ -69,7 +86,8 @@ trap stop INT TERM EXIT
 pids+=($!)
 .venv/bin/python -m rasa run --model "$MODEL" "${api[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \
-  --endpoints var/endpoints.yml --credentials var/credentials.yml --cors "$WEB_ORIGIN" &
+  --endpoints "$RUN_DIR/endpoints.yml" --credentials "$RUN_DIR/credentials.yml" \
+  --cors "$WEB_ORIGIN" &
 pids+=($!)
 .venv/bin/python -m bot.web.serve --host "$WEB_HOST" --port "$WEB_PORT" --rasa-url "$RASA_PUBLIC_URL" &
 pids+=($!)

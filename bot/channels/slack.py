@@ -50,6 +50,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.common import SeenKeys, is_http_url
 from bot.channels.turn_guard import guarded_turn, install_watcher
+from bot.dialogue.button_answers import ANSWER_TO, question_token, split_token, with_token
 from bot.security.input import (
     MAX_BODY_BYTES,
     BadRequest,
@@ -72,6 +73,7 @@ REQUEST_TIMEOUT_S = 30
 # message_changed, message_deleted, channel_join, ...) is not for the bot.
 USER_SUBTYPES = {None, "file_share", "thread_broadcast"}
 # auth.test errors that mean the token itself is wrong (other errors are transient).
+EXPIRED_BUTTON_REPLY = "This button has expired. Please type your answer instead."
 TOKEN_ERRORS = {"not_authed", "invalid_auth", "account_inactive", "token_revoked",
                 "token_expired", "not_allowed_token_type"}
 
@@ -144,6 +146,8 @@ class SlackChannelOutput(SlackBot):
         if not usable or len(usable) > MAX_BUTTONS or len(text) > MAX_SECTION_TEXT:
             listed = "\n".join(f"• {button.get('title')}" for button in buttons)
             return await self.send_text_message(recipient, f"{text}\n{listed}".strip())
+        # Each button's action_id says which question it answers (bot.dialogue.button_answers).
+        token = question_token(text, kwargs.get("timestamp"))
         blocks = [
             {"type": "section", "text": {"type": "plain_text", "text": text or " "}},
             {
@@ -151,7 +155,7 @@ class SlackChannelOutput(SlackBot):
                 "elements": [
                     {
                         "type": "button",
-                        "action_id": f"rasa_button_{index}",
+                        "action_id": with_token(token, f"rasa_button_{index}"),
                         "text": {
                             "type": "plain_text",
                             "text": str(button.get("title") or button["payload"])[
@@ -513,7 +517,17 @@ class SlackChannel(SlackInput):
         if self._seen.check_and_add(("action", action.get("action_ts"), user["id"])
                                     if action.get("action_ts") else None):
             return response.json({"ok": True, "ignored": "already handled"})
-        metadata = {"out_channel": channel_id, "thread_id": thread_id, "users": [user["id"]]}
+        # One answer per block of buttons: a second click (Slack gives it a new
+        # action_ts) is acknowledged and changes nothing.
+        if message.get("ts") and self._seen.check_and_add(
+                ("clicked", channel_id, message.get("ts"))):
+            return response.json({"ok": True, "ignored": "already answered"})
+        token, _ = split_token(str(action.get("action_id") or ""))
+        if token is None:  # buttons without a question token: an expired message
+            self._reply_directly(channel_id, thread_id, user["id"], EXPIRED_BUTTON_REPLY)
+            return response.json({"ok": True, "answered": "expired button"})
+        metadata = {"out_channel": channel_id, "thread_id": thread_id, "users": [user["id"]],
+                    ANSWER_TO: token}
         label = action.get("text")
         title = label.get("text") if isinstance(label, dict) else None
         out = self.get_output_channel(channel_id)

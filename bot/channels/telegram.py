@@ -47,6 +47,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.common import SeenKeys, is_http_url
 from bot.channels.turn_guard import guarded_turn, install_watcher
+from bot.dialogue.button_answers import ANSWER_TO, question_token, split_token, with_token
 from bot.security.input import (
     EMPTY_REPLY,
     BadRequest,
@@ -69,8 +70,12 @@ MAX_CALLBACK_DATA_BYTES = 64  # Bot API limit for callback_data
 LONG_PAYLOAD_PREFIX = "#p:"
 REQUEST_TIMEOUT_S = 30
 GREETING = "hi"
+RESTART = "/restart"  # Rasa's restart; the only text the bot sends with a leading "/"
 NOT_TEXT_REPLY = "Sorry, I can only read text messages. Please type your answer."
+MEDIA_NOTE = ("I can only read text, so I read the words you sent with it but can't "
+              "see the attachment itself.")
 EXPIRED_BUTTON_REPLY = "This button has expired. Please type your answer instead."
+ALREADY_ANSWERED_REPLY = "Already answered."
 
 
 def split_for_telegram(text: str, limit: int = MAX_MESSAGE_CHARS) -> List[str]:
@@ -165,11 +170,13 @@ class TelegramChannelOutput(TelegramOutput):
             return self._long_payloads.get(callback_data)
         return callback_data
 
-    def inline_keyboard(self, buttons: List[Dict[str, Any]]) -> InlineKeyboardMarkup:
+    def inline_keyboard(self, buttons: List[Dict[str, Any]], token: str) -> InlineKeyboardMarkup:
+        """The buttons as an inline keyboard; each key says which question it answers."""
         keys = [
             InlineKeyboardButton(
                 str(button.get("title") or button.get("payload")),
-                callback_data=self.callback_data_for(str(button.get("payload") or button["title"])),
+                callback_data=self.callback_data_for(
+                    with_token(token, str(button.get("payload") or button["title"]))),
             )
             for button in buttons
             if button.get("title") or button.get("payload")
@@ -187,10 +194,12 @@ class TelegramChannelOutput(TelegramOutput):
         **kwargs: Any,
     ) -> None:
         """Send ``text`` with the buttons as an inline keyboard under its last piece."""
+        token = question_token(text, kwargs.get("timestamp"))
         pieces = split_for_telegram(text) or ["…"]
         for piece in pieces[:-1]:
             await self._send(recipient_id, piece)
-        await self._send(recipient_id, pieces[-1], reply_markup=self.inline_keyboard(buttons))
+        await self._send(recipient_id, pieces[-1],
+                         reply_markup=self.inline_keyboard(buttons, token))
 
 
 @dataclass
@@ -202,7 +211,8 @@ class Incoming:
     callback_query_id: str | None = None
     callback_message: Dict[str, Any] | None = None
     callback_data: str | None = None
-    not_text: bool = False
+    not_text: bool = False  # a photo, file, sticker, ... (any caption is in ``texts``)
+    inline_callback: bool = False  # a click on a message sent in inline mode
 
 
 class MalformedUpdate(ValueError):
@@ -247,7 +257,7 @@ def user_texts(text: str) -> List[str]:
     if command in ("/start", "/help"):
         return [GREETING]
     if command == "/restart":
-        return ["/restart", GREETING]
+        return [RESTART, GREETING]
     rest = stripped.lstrip("/").strip()
     return [rest] if rest else []
 
@@ -269,7 +279,11 @@ def read_update(update: Any) -> Incoming | None:
             return None
         text = message.get("text")
         if text is None:
-            return Incoming(chat_id=chat_id, not_text=True)
+            # A photo, document, video, ... may come with a caption: read it.
+            caption = message.get("caption")
+            if caption is not None and not isinstance(caption, str):
+                raise MalformedUpdate("message.caption must be a string")
+            return Incoming(chat_id=chat_id, texts=user_texts(caption or ""), not_text=True)
         if not isinstance(text, str):
             raise MalformedUpdate("message.text must be a string")
         return Incoming(chat_id=chat_id, texts=user_texts(text))
@@ -288,22 +302,25 @@ def read_update(update: Any) -> Incoming | None:
             if chat.get("type", "private") != "private":
                 return None
         else:
+            # A button under a message sent in inline mode (``inline_message_id``),
+            # or one too old for Telegram to include: not a question of this chat.
             message = None
             chat_id = _chat_id_field(_dict_field(query, "from", "callback_query"), "id",
                                      "callback_query.from")
         return Incoming(chat_id=chat_id, callback_query_id=query_id,
-                        callback_message=message, callback_data=data)
+                        callback_message=message, callback_data=data,
+                        inline_callback=message is None)
     return None  # edited messages, channel posts, chat member changes, ...
 
 
-def chosen_title(message: Dict[str, Any], data: str) -> str:
+def chosen_title(message: Dict[str, Any], data: str, payload: str) -> str:
     """The title of the clicked button, from the message's inline keyboard."""
     keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     for row in keyboard if isinstance(keyboard, list) else []:
         for key in row if isinstance(row, list) else []:
             if isinstance(key, dict) and key.get("callback_data") == data and key.get("text"):
                 return str(key["text"])
-    return data
+    return payload
 
 
 class TelegramChannel(TelegramInput):
@@ -471,27 +488,23 @@ class TelegramChannel(TelegramInput):
         out = self.get_output_channel()
         chat_id = str(incoming.chat_id)
         texts = incoming.texts
+        metadata: Dict[str, Any] = {"telegram_update_id": update.get("update_id")}
         if incoming.callback_query_id is not None:
-            payload = out.payload_for(incoming.callback_data) if incoming.callback_data else None
-            await out.call_api(
-                "answerCallbackQuery",
-                lambda: out.answer_callback_query(
-                    incoming.callback_query_id,
-                    text=None if payload is not None else EXPIRED_BUTTON_REPLY,
-                ),
-            )
-            if payload is None:
+            click = await self._read_click(incoming, chat_id)
+            if click is None:
                 return
-            await self._show_choice(incoming, chat_id)
-            texts = [payload]
-        elif incoming.not_text:
-            await out.send_text_message(chat_id, NOT_TEXT_REPLY)
+            texts = [click[1]]
+            metadata[ANSWER_TO] = click[0]
+        elif not texts:  # empty, blank, a lone "/", or media without a caption
+            await out.send_text_message(chat_id, NOT_TEXT_REPLY if incoming.not_text
+                                        else EMPTY_REPLY)
             return
-        elif not texts:  # empty, blank, or a lone "/"
-            await out.send_text_message(chat_id, EMPTY_REPLY)
-            return
-        metadata = {"telegram_update_id": update.get("update_id")}
         for text in texts:
+            if text == RESTART:  # the /restart command (user_texts), not typed text
+                message = UserMessage(RESTART, out, chat_id, input_channel=self.name(),
+                                      metadata=metadata)
+                await guarded_turn(on_new_message, message)
+                continue
             checked = read_text(chat_id, text)
             if checked.direct_reply is not None:
                 await out.send_text_message(chat_id, checked.direct_reply)
@@ -499,14 +512,45 @@ class TelegramChannel(TelegramInput):
             message = UserMessage(checked.text, out, chat_id, input_channel=self.name(),
                                   metadata=metadata)
             await guarded_turn(on_new_message, message, clipped=checked.clipped)
+        if incoming.not_text:
+            await out.send_text_message(chat_id, MEDIA_NOTE)
 
-    async def _show_choice(self, incoming: Incoming, chat_id: str) -> None:
+    async def _read_click(self, incoming: Incoming, chat_id: str) -> tuple[str, str] | None:
+        """Acknowledge a button click; its question token and payload when it is an answer.
+
+        Every click is acknowledged (answerCallbackQuery), or Telegram shows a
+        spinner on the button. A click from an inline message, a second tap on the
+        same keyboard, or a key without a question token (an expired keyboard) goes
+        no further. Whether the click still answers the open question is decided
+        inside Rasa (bot.dialogue.button_answers), where replicas agree.
+        """
+        out = self.get_output_channel()
+        query_id = str(incoming.callback_query_id)
+        data = out.payload_for(incoming.callback_data) if incoming.callback_data else None
+        token, payload = split_token(data) if data is not None else (None, "")
+        message_id = (incoming.callback_message or {}).get("message_id")
+        notice: str | None = None
+        if incoming.inline_callback:
+            logger.info("Telegram: acknowledged a click without a chat message")
+        elif token is None or not payload:
+            notice = EXPIRED_BUTTON_REPLY
+        elif message_id is not None and self._seen_updates.check_and_add(
+                ("keyboard", chat_id, message_id)):
+            notice = ALREADY_ANSWERED_REPLY
+        await out.call_api("answerCallbackQuery",
+                           lambda: out.answer_callback_query(query_id, text=notice))
+        if incoming.inline_callback or notice is not None or token is None:
+            return None
+        await self._show_choice(incoming, chat_id, payload)
+        return token, payload
+
+    async def _show_choice(self, incoming: Incoming, chat_id: str, payload: str) -> None:
         """Replace the clicked keyboard by the choice, so old buttons cannot be clicked again."""
         message = incoming.callback_message
         if not message or not isinstance(message.get("message_id"), int):
             return
         out = self.get_output_channel()
-        title = chosen_title(message, incoming.callback_data or "")
+        title = chosen_title(message, incoming.callback_data or "", payload)
         original = message.get("text")
         if isinstance(original, str) and original:
             new_text = split_for_telegram(f"{original}\n\n→ {title}")[0]

@@ -87,11 +87,13 @@ class EscalationPolicy(Policy):
     ) -> "EscalationPolicy":
         # Serving starts here, whatever starts it (rasa run / shell / test): Rasa 3.6
         # fixes that need no plugin hook. A bounded, non-fatal wait for custom actions
-        # (bot/security/action_timeout.py) and the cached validation of their answers
-        # (bot/rasa_speedups.py, no behaviour change).
-        from bot import rasa_speedups
+        # (bot/security/action_timeout.py), the cached validation of their answers
+        # (bot/rasa_speedups.py, no behaviour change), and turns that always end by
+        # listening (bot/turn_limits.py).
+        from bot import rasa_speedups, turn_limits
         from bot.security import action_timeout
 
         action_timeout.install()
         rasa_speedups.install()
+        turn_limits.install()
         return cls(config, model_storage, resource, execution_context)

@@ -160,15 +160,18 @@ def read_text(sender: str, message: Any, field: str = "message") -> Incoming:
     """Check and clean one message's text for ``sender`` (an id already checked).
 
     BadRequest when the text is missing or not a string. Otherwise the text is
-    cleaned (``clean_text``) and cut to ``MAX_MESSAGE_CHARS`` (``clipped`` says
-    so); an empty text, one without letters or digits and one mostly in a
-    non-Latin script get a ``direct_reply`` instead of a turn.
+    cleaned (``clean_text``), loses any leading "/" (never Rasa's intent syntax) and
+    is cut to ``MAX_MESSAGE_CHARS`` (``clipped`` says so); an empty text, one
+    without letters or digits and one mostly in a non-Latin script get a
+    ``direct_reply`` instead of a turn.
     """
     if message is None:
         raise BadRequest(f"'{field}' is missing")
     if not isinstance(message, str):
         raise BadRequest(f"'{field}' must be a string")
-    text = clean_text(message)
+    # Text stays text: Rasa reads a message that starts with "/" as an intent with
+    # entities ("/affirm{...}"), which would let anyone set slots the bot repeats.
+    text = clean_text(message).lstrip("/ ")
     clipped = len(text) > MAX_MESSAGE_CHARS
     text = clip_text(text).strip()
     incoming = Incoming(sender=sender, text=text, clipped=clipped)

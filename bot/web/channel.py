@@ -48,6 +48,7 @@ from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.turn_guard import guarded_turn, install_watcher
+from bot.dialogue.button_answers import ANSWER_TO, question_token
 from bot.security.input import (
     BAD_SESSION_REPLY,
     UNREADABLE_REPLY,
@@ -89,6 +90,9 @@ class SocketIOOutput(RasaSocketIOOutput):
             {"content_type": "text", "title": button["title"], "payload": button["payload"]}
             for button in buttons
         ]
+        # The page sends it back with a click (metadata answer_to), so a click can
+        # only answer the question it was shown with (bot.dialogue.button_answers).
+        messages[-1]["question"] = question_token(text, kwargs.get("timestamp"))
         for message in messages:
             await self._send_message(recipient_id, message)
 
@@ -178,10 +182,18 @@ class SocketIOInput(RasaSocketIOInput):
 
 
 def _client_metadata(value: Any) -> Dict[str, Any] | None:
-    """The message's metadata when it is an object (or JSON text of one), else None."""
+    """What the bot reads of a message's metadata: the question a click answers.
+
+    The page sends ``{"answer_to": <question token>}`` with a click on a reply
+    button (object or JSON text); anything else a client sends is dropped, so it
+    is neither stored nor read.
+    """
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
             return None
-    return value if isinstance(value, dict) else None
+    token = value.get(ANSWER_TO) if isinstance(value, dict) else None
+    if isinstance(token, str) and 0 < len(token) <= 32:
+        return {ANSWER_TO: token}
+    return None

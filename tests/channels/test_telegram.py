@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.dialogue.button_answers import split_token
 from tests.channels.conftest import (
     TELEGRAM_NAME,
     TELEGRAM_SECRET,
@@ -39,7 +40,10 @@ def test_conversation_with_buttons_reaches_the_explanation(telegram_user: Telegr
     assert any("not a diagnosis" in text for text in opening)
     question = user.last_keyboard_message()
     keys = [key for row in question["reply_markup"]["inline_keyboard"] for key in row]
-    assert {"text": "Don't know", "callback_data": "don't know"} in keys
+    # Each key carries the question's token (one answer per question) and the payload.
+    dont_know = next(key for key in keys if key["text"] == "Don't know")
+    assert split_token(dont_know["callback_data"])[1] == "don't know"
+    assert split_token(dont_know["callback_data"])[0] is not None
 
     user.say("about 40 km")
     assert bot.tracker(user.sender)["slots"]["weekly_distance_km"] == 40.0

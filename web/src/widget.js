@@ -88,6 +88,7 @@
       from: entry.from,
       text: entry.text,
       quick_replies: cleanReplies(entry.quick_replies),
+      question: typeof entry.question === "string" ? entry.question.slice(0, 32) : null,
       metadata: cleanMetadata(entry.metadata)
     };
   }
@@ -161,7 +162,9 @@
     el.replies.hidden = true;
   }
 
-  function showReplies(replies) {
+  // question: the token of the bot message the replies came with; sent back with a
+  // click so that it can only answer that question (bot/dialogue/button_answers.py).
+  function showReplies(replies, question) {
     clearReplies();
     if (!replies.length) { return; }
     replies.forEach(function (reply) {
@@ -169,7 +172,7 @@
       button.type = "button";
       button.disabled = !connected;
       button.addEventListener("click", function () {
-        if (send(reply.payload, reply.title)) { el.input.focus(); }
+        if (send(reply.payload, reply.title, question)) { el.input.focus(); }
       });
       el.replies.appendChild(button);
     });
@@ -199,7 +202,11 @@
     el.log.textContent = "";
     transcript.forEach(renderEntry);
     var last = transcript[transcript.length - 1];
-    if (last && last.from === "bot") { showReplies(last.quick_replies); } else { clearReplies(); }
+    if (last && last.from === "bot") {
+      showReplies(last.quick_replies, last.question);
+    } else {
+      clearReplies();
+    }
     scrollToLatest();
   }
 
@@ -257,7 +264,7 @@
 
   // ---- talking ----
 
-  function send(payload, shown) {
+  function send(payload, shown, question) {
     if (!connected || !socket || !sessionId) {
       el.connection.hidden = false;
       return false;
@@ -268,7 +275,9 @@
     clearReplies();
     turnEscalation = null;
     renderEntry(entry);
-    socket.emit(config.userMessageEvent, { message: payload, session_id: sessionId });
+    var data = { message: payload, session_id: sessionId };
+    if (question) { data.metadata = { answer_to: question }; }
+    socket.emit(config.userMessageEvent, data);
     showTyping();
     return true;
   }
@@ -279,6 +288,7 @@
       from: "bot",
       text: message.text,
       quick_replies: message.quick_replies,
+      question: message.question,
       metadata: message.metadata
     });
     transcript.push(entry);
@@ -288,7 +298,7 @@
       turnEscalation = item;
       announce(ESCALATIONS[entry.metadata.escalation]);
     }
-    showReplies(entry.quick_replies);
+    showReplies(entry.quick_replies, entry.question);
     botIsStillTalking();
     scrollToLatest();
   }
