@@ -46,6 +46,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    async_default_handlers,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.common import SeenKeys, is_http_url
@@ -106,8 +110,12 @@ class SlackChannelOutput(SlackBot):
     ) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.api_url = api_url
+        # A 429 from Slack is waited out (Retry-After) and the post sent once more,
+        # instead of losing the message; connection errors are retried as before.
         self.client = AsyncWebClient(
-            token, base_url=api_url, proxy=proxy, timeout=REQUEST_TIMEOUT_S
+            token, base_url=api_url, proxy=proxy, timeout=REQUEST_TIMEOUT_S,
+            retry_handlers=[*async_default_handlers(),
+                            AsyncRateLimitErrorRetryHandler(max_retry_count=1)],
         )
 
     async def _post_message(self, channel: str, **kwargs: Any) -> None:

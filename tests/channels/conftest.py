@@ -70,6 +70,7 @@ class Bot:
     slack: FakeSlack
     env: Dict[str, str]
     credentials_text: str
+    rasa_log: Path | None = None  # the Rasa server's log (stdout and stderr)
 
     def tracker(self, sender: str) -> Dict[str, Any]:
         quoted = urllib.parse.quote(sender, safe="")
@@ -131,7 +132,8 @@ def start_channel_bot(workdir: Path, telegram: FakeTelegram, slack: FakeSlack,
     token = secrets.token_hex(16)
     with running_bot(workdir / "servers", token=token, credentials=path, extra_env=env,
                      with_actions=with_actions) as bot:
-        yield Bot(bot, telegram, slack, env, built.text)
+        yield Bot(bot, telegram, slack, env, built.text,
+                  rasa_log=workdir / "servers" / "rasa.log")
 
 
 @pytest.fixture(scope="session")
@@ -189,7 +191,8 @@ class TelegramUser:
         return {
             "update_id": next(_update_ids),
             "callback_query": {
-                "id": str(secrets.randbits(60)),
+                # Telegram only delivers ids it issued (and accepts answers only to those).
+                "id": self.bot.telegram.issue_callback_query_id(),
                 "from": self.person(),
                 "message": message,
                 "chat_instance": "-" + str(secrets.randbits(62)),

@@ -18,6 +18,7 @@ from bot.channels.telegram import (
     split_for_telegram,
     user_texts,
 )
+from bot.dialogue.button_answers import split_token
 from bot.servers import free_port
 from tests.channels.fakes import FakeSlack, FakeTelegram
 
@@ -125,8 +126,11 @@ def test_long_payloads_get_a_short_callback_data_that_resolves(telegram_api: Fak
     assert [call.ok for call in sent] == [True, True]  # text cut in two, keyboard on the last
     keyboard = sent[-1].params["reply_markup"]["inline_keyboard"]
     data = [key["callback_data"] for row in keyboard for key in row]
-    assert len(data[0].encode()) <= 64 and data[1] == "steady"
-    assert out.payload_for(data[0]) == payload
+    # Each key names the question (bot.dialogue.button_answers) and its payload.
+    token, short = split_token(data[1])
+    assert token is not None and short == "steady"
+    assert len(data[0].encode()) <= 64
+    assert split_token(out.payload_for(data[0])) == (token, payload)
     assert out.payload_for("#p:unknown") is None
 
 

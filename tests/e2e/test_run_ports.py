@@ -57,7 +57,8 @@ def wait_until_serving(process: subprocess.Popen, rasa_port: int, log: Path) -> 
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"make run exited {process.returncode}:\n{log.read_text()[-3000:]}")
+            raise AssertionError(
+                f"make run exited {process.returncode}:\n{log.read_text()[-3000:]}")
         if reachable(f"http://127.0.0.1:{rasa_port}/status"):
             return
         time.sleep(1)
