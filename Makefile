@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations e2e channels web chromium web-test bench clean postgres storage-test migrate purge
+.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations stories e2e channels web chromium web-test bench clean postgres storage-test migrate purge
 
 .venv/bin/python:
 	@PY310=$$(scripts/find_python310.sh) && echo "Creating .venv with $$PY310" && $$PY310 -m venv .venv
@@ -47,8 +47,13 @@ lint: install
 unit: pipeline
 	$(PY) -m pytest tests/unit tests/safety -q
 
+# Warning signs (docs/safety.md): the first sets' gates, the issue's gates on the
+# development set, and the blind set's table by clinical group (figures only here;
+# tests/safety/test_safety_gates.py keeps them from falling).
 safety: pipeline
 	$(PY) -m tests.safety.evaluate
+	$(PY) -m tests.safety.evaluate_groups --set dev
+	$(PY) -m tests.safety.evaluate_groups --set blind --no-gate
 
 validate: install
 	$(PY) scripts/validate_data.py
@@ -62,6 +67,12 @@ conversations: train
 
 e2e: train
 	$(PY) -m pytest tests/e2e -q
+
+# Whole runner stories (issue 14) through the real bot, blind set: the expected first
+# cause in the top three (the issue's target is 85%; held at a no-regression floor until
+# it is reached: docs/causes.md), median questions <= 6, no question asked twice.
+stories: train
+	$(PY) -m tests.triage.evaluate_stories --set blind --floor-top-three 0.60 --json results/stories/blind.json
 
 channels: train
 	$(PY) -m pytest tests/channels -q
@@ -91,7 +102,7 @@ purge: install
 	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=N"; exit 2; }
 	$(PY) -m bot.storage.purge --days $(DAYS)
 
-test: lint unit safety validate train nlu-eval conversations e2e channels web-test storage-test robustness k8s-validate cluster-test
+test: lint unit safety validate train nlu-eval conversations stories e2e channels web-test storage-test robustness adversarial k8s-validate cluster-test
 	@echo "make test: all checks passed"
 
 clean:
@@ -103,6 +114,10 @@ clean:
 # and hypothesis fuzzing of the parsers and the red-flag detector (tests/robustness/).
 robustness: train
 	$(PY) -m pytest tests/robustness -q
+
+# Worst-case time of the parsers on hostile messages; fails over the budget (docs/linear_time.md).
+adversarial: pipeline
+	$(PY) scripts/bench_adversarial.py --gate-red-flags
 
 # Known vulnerabilities of the pins in requirements.lock (pip-audit in build/audit-venv;
 # needs network access to PyPI's JSON API, so not part of `make test`). docs/security.md.
@@ -154,3 +169,11 @@ bench: train web redis nginx postgres
 # Where a turn's time goes: py-spy on the Rasa server and the action server under load.
 bench-profile: train
 	$(PY) scripts/bench_profile.py $(BENCH_ARGS)
+
+# --- Bounded resources (docs/security.md) ---
+.PHONY: soak-vocab
+
+# 10,000 messages of random words through a real bot's REST webhook: the Rasa process's
+# resident memory and turn latency every 1,000 (about an hour; not part of `make test`).
+soak-vocab: train
+	$(PY) scripts/soak_vocab.py $(SOAK_ARGS)

@@ -3,9 +3,10 @@
 Thin by design: the parsing is in :mod:`bot.triage.parsing` and the question
 order in domain.yml. Each question has an ``extract_<slot>`` (reads the answer to
 the question just asked) and a ``validate_<slot>`` (checks the value, however it
-was filled). An answer that can't be read sets ``answer_unparsed`` so the
-question is asked again in a clearer form with an example; "don't know" or
-"skip" drops the question.
+was filled). An answer that can't be read is left out (the runner is told; the
+question is not asked again); "don't know" or "skip" drops the question. The
+follow-up questions (bot/knowledge/questions.yml) share one slot,
+``followup_answer``, after the core ones (bot/dialogue/followup_answers.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.form_answers import read_answer, valid_float
+from bot.dialogue.followup_answers import (
+    FOLLOWUP,
+    UNREAD_NOTE,
+    followup_pending,
+    read_followup_reply,
+)
+from bot.dialogue.form_answers import (
+    carries_warning_sign,
+    read_answer,
+    replies_to_a_sign_check,
+    valid_float,
+)
 from bot.storage.recall import read_prefill_answer
 
 Slots = Dict[str, Any]
@@ -40,7 +52,10 @@ class ValidateAssessmentForm(FormValidationAction):
         validation_events = await self._extract_validation_events(dispatcher, tracker, domain)
         validated = {event.get("name") for event in validation_events}
         extras = [event for event in extraction_events if event.get("name") not in validated]
-        return extras + validation_events
+        events = extras + validation_events
+        if any(e.get("name") == "answer_unparsed" and e.get("value") for e in events):
+            dispatcher.utter_message(response="utter_answer_not_read")
+        return events
 
     async def required_slots(
         self,
@@ -50,7 +65,10 @@ class ValidateAssessmentForm(FormValidationAction):
         domain: DomainDict,
     ) -> List[str]:
         skipped = set(tracker.get_slot("skipped_questions") or [])
-        return [slot for slot in domain_slots if slot not in skipped]
+        core = [slot for slot in domain_slots if slot not in skipped and slot != FOLLOWUP]
+        if any(tracker.get_slot(slot) is None for slot in core):
+            return core + [FOLLOWUP]  # the follow-ups come after the core questions
+        return core + ([FOLLOWUP] if followup_pending(tracker.slots) else [])
 
     def _extract(self, slot: str, tracker: Tracker) -> Slots:
         if tracker.get_slot("requested_slot") != slot:
@@ -58,14 +76,23 @@ class ValidateAssessmentForm(FormValidationAction):
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
         entities = message.get("entities") or []
-        if any(e.get("entity") == "red_flag" for e in entities):
-            # A warning sign is never an answer: the escalation policy handles it.
-            return {}
+        if replies_to_a_sign_check(tracker.events):
+            return {}  # "no" to "is that something you're noticing?" is not an answer
         if tracker.get_slot("prefill_offer") == slot:
             # A remembered figure was offered for confirmation (actions/profile.py).
-            return read_prefill_answer(slot, message.get("text") or "", intent,
-                                       dict(tracker.slots))
-        return read_answer(slot, message.get("text") or "", intent, dict(tracker.slots))
+            updates = read_prefill_answer(slot, message.get("text") or "", intent,
+                                          dict(tracker.slots))
+        else:
+            updates = read_answer(slot, message.get("text") or "", intent,
+                                  dict(tracker.slots))
+        level = tracker.get_slot("escalation_level")
+        if carries_warning_sign(entities, level) and updates.get(slot) is None:
+            # The escalation policy answers the warning sign; an answer in the same
+            # message is kept ("barely any water, pee is dark": the diet), but nothing
+            # else is decided about the question: it is asked again if the runner
+            # carries on, never skipped or noted as unread.
+            return {}
+        return updates
 
     async def extract_weekly_distance_km(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -92,31 +119,53 @@ class ValidateAssessmentForm(FormValidationAction):
     ) -> Slots:
         return self._extract("shoe_distance_km", tracker)
 
-    def _validate_float(self, slot: str, value: Any) -> Slots:
+    async def extract_followup_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        if tracker.get_slot("requested_slot") != FOLLOWUP:
+            return {}
+        message = tracker.latest_message or {}
+        if replies_to_a_sign_check(tracker.events):
+            return {}  # "no" to "is that something you're noticing?" is not an answer
+        intent = (message.get("intent") or {}).get("name")
+        updates = read_followup_reply(dict(tracker.slots), message.get("text") or "", intent)
+        level = tracker.get_slot("escalation_level")
+        if carries_warning_sign(message.get("entities") or [], level) and (
+                updates.get(UNREAD_NOTE) or not updates):
+            return {}  # the sign is answered first; the question stays open (as above)
+        note = updates.pop(UNREAD_NOTE, None)
+        if note:
+            dispatcher.utter_message(response="utter_answer_not_read")
+        return updates
+
+    def _validate_float(self, slot: str, value: Any, tracker: Tracker) -> Slots:
         checked: float | None = valid_float(slot, value)
         if checked is None and value is not None:
-            return {slot: None, "answer_unparsed": slot}
+            # implausible: left out like an answer that can't be read, never asked again
+            skipped = list(tracker.get_slot("skipped_questions") or [])
+            return {slot: None, "answer_unparsed": slot,
+                    "skipped_questions": [*skipped, slot] if slot not in skipped else skipped}
         return {slot: checked}
 
     def validate_weekly_distance_km(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        return self._validate_float("weekly_distance_km", value)
+        return self._validate_float("weekly_distance_km", value, tracker)
 
     def validate_distance_increase_pct(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        return self._validate_float("distance_increase_pct", value)
+        return self._validate_float("distance_increase_pct", value, tracker)
 
     def validate_sleep_hours(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        return self._validate_float("sleep_hours", value)
+        return self._validate_float("sleep_hours", value, tracker)
 
     def validate_shoe_distance_km(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        return self._validate_float("shoe_distance_km", value)
+        return self._validate_float("shoe_distance_km", value, tracker)
 
     def validate_diet_factors(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

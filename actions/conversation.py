@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.profile import recognise_returning_runner
+from bot.dialogue.followup_answers import FOLLOWUP
+from bot.triage.questions import load_questions
 
 FORM_SLOTS = (
     "weekly_distance_km",
@@ -47,7 +49,10 @@ class ActionExplainWhy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
-        if requested in FORM_SLOTS:
+        question = load_questions().by_id(tracker.get_slot("current_question"))
+        if requested == FOLLOWUP and question is not None:
+            dispatcher.utter_message(text=question.why)
+        elif requested in FORM_SLOTS:
             dispatcher.utter_message(response=f"utter_why_{requested}")
         else:
             dispatcher.utter_message(response="utter_why_general")

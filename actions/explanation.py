@@ -12,7 +12,13 @@ from rasa_sdk.types import DomainDict
 from actions.storage import DEFAULT_CHANNEL, channel_of, safely
 from bot.storage import repository
 from bot.storage.recall import compare_with_last
-from bot.triage.engine import RunnerAnswers, general_advice, rank_causes, render_explanation
+from bot.triage.engine import (
+    RunnerAnswers,
+    general_advice,
+    rank_causes,
+    render_explanation,
+    render_plan,
+)
 
 
 class ActionExplainCauses(Action):
@@ -45,7 +51,8 @@ class ActionExplainCauses(Action):
 
 
 class ActionGiveAdvice(Action):
-    """Advice for the causes found so far, or an offer to look into it first."""
+    """"What should I do first?": a short plan in order from the ranked causes, in the
+    runner's figures; before any answers, the advice that helps most runners."""
 
     def name(self) -> str:
         return "action_give_advice"
@@ -58,5 +65,5 @@ class ActionGiveAdvice(Action):
             dispatcher.utter_message(text=general_advice())
             return []
         ranked = rank_causes(answers)
-        dispatcher.utter_message(text=render_explanation(answers, ranked))
+        dispatcher.utter_message(text=render_plan(answers, ranked))
         return [SlotSet("likely_causes", [cause.id for cause in ranked])]

@@ -16,6 +16,24 @@ from typing import Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Sanic settings for every Rasa server the project starts (scripts/run.sh,
+# scripts/cluster_up.sh, deploy/; docs/security.md). Sanic reads SANIC_* variables
+# when Rasa creates its app: bodies over REQUEST_MAX_SIZE are refused with 413 from
+# their Content-Length (or as soon as a chunked body passes it) before they are
+# read, and a client that takes longer than REQUEST_TIMEOUT seconds between two
+# pieces of its request headers is cut off (Sanic's defaults: 100 MB, 60 s). Only
+# the Rasa server gets them: the action server receives whole trackers from Rasa.
+RASA_SANIC_SETTINGS = {"SANIC_REQUEST_MAX_SIZE": "1048576", "SANIC_REQUEST_TIMEOUT": "15"}
+
+# The chat-page session secret of each running bot, by its URL (test helpers such as
+# tests/robustness/chat_client.py sign conversation ids with it).
+_SESSION_SECRETS: dict[str, str] = {}
+
+
+def session_secret_for(url: str) -> str | None:
+    """The BOT_SESSION_SECRET of the bot this process started at ``url``, if any."""
+    return _SESSION_SECRETS.get(url.rstrip("/"))
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -63,6 +81,8 @@ class RunningBot:
     actions_token: str | None = None  # the action server's shared token (ACTIONS_TOKEN)
     rasa_pid: int | None = None  # for profilers (scripts/bench_profile.py)
     actions_pid: int | None = None
+    session_secret: str | None = None  # BOT_SESSION_SECRET (chat-page conversation tokens)
+    rasa_log: Path | None = None  # the Rasa server's output
 
 
 @contextmanager
@@ -79,6 +99,7 @@ def running_bot(
     actions_token: str | None = None,
     jwt_secret: str | None = None,
     action_port: int | None = None,
+    session_secret: str | None = None,
 ) -> Iterator[RunningBot]:
     """Run an action server and a Rasa server (REST + HTTP API) on free local ports.
 
@@ -104,6 +125,11 @@ def running_bot(
     callers then need ``Authorization: Bearer <jwt>``, see bot.security.api_token).
     ``action_port`` fixes the action endpoint's port (e.g. with ``with_actions=False``
     and a test's own fake action server listening there).
+
+    The Rasa server (only) gets ``RASA_SANIC_SETTINGS`` (unless the environment or
+    ``extra_env`` sets them) and ``BOT_SESSION_SECRET``: ``session_secret``, else
+    ``extra_env``'s, else a random one; ``RunningBot.session_secret`` and
+    :func:`session_secret_for` give it to tests.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     actions_token = actions_token or secrets.token_urlsafe(24)
@@ -170,10 +196,15 @@ def running_bot(
 
             command += ["--jwt-secret", jwt_secret, "--jwt-method", "HS256"]
             status_headers["Authorization"] = f"Bearer {mint(jwt_secret, ttl_seconds=600)}"
+        session_secret = (session_secret or (extra_env or {}).get("BOT_SESSION_SECRET")
+                          or secrets.token_urlsafe(32))
+        rasa_env = {**RASA_SANIC_SETTINGS, **env, "BOT_SESSION_SECRET": session_secret}
         rasa = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=rasa_env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT
         )
         processes.append(rasa)
+        url = f"http://127.0.0.1:{rasa_port}"
+        _SESSION_SECRETS[url] = session_secret
         wait_for(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log)
         # The root answers before the model is loaded; wait for /status (needs the token).
         status = f"http://127.0.0.1:{rasa_port}/status" + (f"?token={token}" if token else "")
@@ -185,6 +216,9 @@ def running_bot(
             actions_token=actions_token,
             rasa_pid=rasa.pid,
             actions_pid=processes[0].pid if with_actions else None,
+            session_secret=session_secret,
+            rasa_log=rasa_log,
         )
     finally:
         stop_processes(list(reversed(processes)), timeout=20)
+        _SESSION_SECRETS.pop(f"http://127.0.0.1:{rasa_port}", None)

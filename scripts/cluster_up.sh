@@ -40,12 +40,16 @@ if [ ! -f "$DIR/secrets.env" ]; then
     echo "REDIS_PASSWORD=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')"
     echo "RASA_AUTH_TOKEN=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')"
     echo "ACTIONS_TOKEN=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')"
+    echo "BOT_SESSION_SECRET=$("$PY" -c 'import secrets;print(secrets.token_urlsafe(32))')"
   } > "$DIR/secrets.env"
   umask 022
 fi
 # Clusters made before the action servers required a token get one now.
 grep -q '^ACTIONS_TOKEN=' "$DIR/secrets.env" \
   || (umask 077; echo "ACTIONS_TOKEN=$("$PY" -c 'import secrets;print(secrets.token_hex(24))')" >> "$DIR/secrets.env")
+# ... and the chat page's session secret (one for every replica: docs/security.md).
+grep -q '^BOT_SESSION_SECRET=' "$DIR/secrets.env" \
+  || (umask 077; echo "BOT_SESSION_SECRET=$("$PY" -c 'import secrets;print(secrets.token_urlsafe(32))')" >> "$DIR/secrets.env")
 set -a; . "$DIR/secrets.env"; set +a
 
 # PostgreSQL refuses to run as root: then (only then) it runs as the postgres user.
@@ -96,8 +100,11 @@ for i in $(seq 1 "$ACTION_REPLICAS"); do
   DATABASE_URL="$DATABASE_URL" start "actions$i" "$DIR/logs/actions$i.log" \
     "$PY" -m bot.security.action_server --actions actions --host 127.0.0.1 --port $((ACTIONS_BASE_PORT + i))
 done
+# Sanic limits for Rasa only (docs/security.md): bodies over 1 MiB refused before they are
+# read, 15 s to send the headers. The action servers receive whole trackers.
 for i in $(seq 1 "$RASA_REPLICAS"); do
-  start "rasa$i" "$DIR/logs/rasa$i.log" "$PY" -m rasa run --model "$MODEL" --enable-api \
+  start "rasa$i" "$DIR/logs/rasa$i.log" env SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-1048576}" \
+    SANIC_REQUEST_TIMEOUT="${SANIC_REQUEST_TIMEOUT:-15}" "$PY" -m rasa run --model "$MODEL" --enable-api \
     --auth-token "$RASA_AUTH_TOKEN" --interface 127.0.0.1 --port $((RASA_BASE_PORT + i)) \
     --endpoints deploy/local/endpoints.yml --credentials "$DIR/credentials.yml" --cors "$ORIGIN"
 done
@@ -135,5 +142,5 @@ for i in $(seq 1 "$RASA_REPLICAS"); do wait_http "http://127.0.0.1:$((RASA_BASE_
 wait_http "http://127.0.0.1:$CLUSTER_PORT/config.json" web
 echo "Cluster up: $RASA_REPLICAS Rasa replicas, $ACTION_REPLICAS action servers behind nginx."
 echo "  chat page:  $ORIGIN/"
-echo "  REST:       curl -s -XPOST $ORIGIN/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"hi\"}'"
+echo "  REST:       curl -s -XPOST $ORIGIN/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"hi\"}'"
 echo "  API token:  in $DIR/secrets.env (RASA_AUTH_TOKEN); logs in $DIR/logs/; stop: make cluster-down"

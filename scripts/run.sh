@@ -50,6 +50,20 @@ if [ -z "${ACTIONS_TOKEN:-}" ]; then
   ACTIONS_TOKEN="$(cat var/actions_token)"
 fi
 export ACTIONS_TOKEN
+# The chat page's conversation ids are signed by Rasa (docs/security.md): BOT_SESSION_SECRET,
+# or one generated once into var/session_secret (mode 600). Only Rasa gets it.
+if [ -z "${BOT_SESSION_SECRET:-}" ]; then
+  if [ ! -s var/session_secret ]; then
+    (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" >var/session_secret)
+  fi
+  BOT_SESSION_SECRET="$(cat var/session_secret)"
+fi
+# Sanic (Rasa's web server) reads SANIC_* variables (docs/security.md): bodies over 1 MiB are
+# refused from their Content-Length before they are read, and a client stalling in its
+# headers for 15 s is cut off (Sanic's defaults: 100 MB, 60 s). Only for Rasa: the action
+# server receives whole trackers.
+RASA_SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-1048576}"
+RASA_SANIC_REQUEST_TIMEOUT="${SANIC_REQUEST_TIMEOUT:-15}"
 # Rasa calls the action server where this instance starts it (ACTIONS_PORT).
 ACTIONS_URL_HOST="${ACTIONS_HOST:-127.0.0.1}"
 case "$ACTIONS_URL_HOST" in 0.0.0.0|::|"") ACTIONS_URL_HOST=127.0.0.1 ;; esac
@@ -84,6 +98,8 @@ trap stop INT TERM EXIT
 .venv/bin/python -m bot.security.action_server --actions actions \
   --host "${ACTIONS_HOST:-127.0.0.1}" --port "$ACTIONS_PORT" &
 pids+=($!)
+BOT_SESSION_SECRET="$BOT_SESSION_SECRET" SANIC_REQUEST_MAX_SIZE="$RASA_SANIC_REQUEST_MAX_SIZE" \
+SANIC_REQUEST_TIMEOUT="$RASA_SANIC_REQUEST_TIMEOUT" \
 .venv/bin/python -m rasa run --model "$MODEL" "${api[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \
   --endpoints "$RUN_DIR/endpoints.yml" --credentials "$RUN_DIR/credentials.yml" \
@@ -93,7 +109,7 @@ pids+=($!)
 pids+=($!)
 
 echo "Starting... the assistant will answer at http://$HOST:$RASA_PORT/webhooks/rest/webhook"
-echo "  e.g. curl -s -XPOST http://$HOST:$RASA_PORT/webhooks/rest/webhook -d '{\"sender\":\"me\",\"message\":\"my legs feel heavy\"}'"
+echo "  e.g. curl -s -XPOST http://$HOST:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"my legs feel heavy\"}'"
 echo "  tracker: http://$HOST:$RASA_PORT/conversations/me/tracker   (Ctrl-C stops all servers)"
 echo "  chat page: $WEB_ORIGIN/"
 wait -n "${pids[@]}"

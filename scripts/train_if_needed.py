@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ["config.yml", "domain.yml", "data", "bot/nlu", "bot/nlp", "bot/policies"]
+INPUTS = ["config.yml", "domain.yml", "data", "bot/nlu", "bot/nlp", "bot/policies",
+          "bot/triage/second_opinion.py", "tests/safety/dev"]
 MODELS = ROOT / "models"
 
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_UNUSED = re.compile(
     r"The (utterance 'utter_(ask_|why_|escalate_|disclaimer|offer_resume|signs_heard|"
     r"possible_signs_confirmed|check_sign|sign_check_clear|emergency_reminder|"
-    r"resume_declined|default|stale_button)[a-z_]*'|intent '(affirm|deny)') "
+    r"resume_declined|default|stale_button|answer_not_read)[a-z_]*'|intent '(affirm|deny)') "
     r"is not used in any story or rule"
 )
 

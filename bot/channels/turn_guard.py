@@ -22,6 +22,14 @@ checked message to :func:`guarded_turn` instead of calling Rasa's
   (``bot.storage.outage.storage_note``), ``STEP_FAILED_NOTE`` when an action
   failed and ``CLIPPED_NOTE`` when the text was cut (texts in
   ``bot/security/input.py``).
+
+Before all that it asks the per-conversation rate limit
+(``bot.security.rate_limit``): a message over the limit is not run, and the
+runner gets ``RATE_LIMITED_REPLY`` (wait a few seconds, send it again, and the
+safety advice) instead: for every refused message when the channel asks for it
+(REST, the chat page: a cheap answer to that request or socket), otherwise only
+for the first refusal since the conversation's last accepted message (Telegram,
+Slack: each answer is an outbound API call, so a flood must not become one).
 """
 
 from __future__ import annotations
@@ -33,7 +41,8 @@ from typing import Any, Awaitable, Callable, List
 
 from rasa.core.channels.channel import UserMessage
 
-from bot.security.input import CLIPPED_NOTE, FAILURE_REPLY, STEP_FAILED_NOTE
+from bot.security.input import CLIPPED_NOTE, FAILURE_REPLY, RATE_LIMITED_REPLY, STEP_FAILED_NOTE
+from bot.security.rate_limit import rate_limiter
 from bot.storage.outage import storage_note, watch_storage
 
 logger = logging.getLogger(__name__)
@@ -60,7 +69,12 @@ class _ActionFailureWatcher(logging.Handler):
 
 
 def install_watcher() -> None:
-    """Attach the watcher to Rasa's processor logger (once per process)."""
+    """Attach the watcher to Rasa's processor logger (once per process).
+
+    Also builds the rate limiter, so that a bad ``BOT_RATE_LIMIT_*`` setting stops
+    the server at start (every channel calls this from its blueprint).
+    """
+    rate_limiter()
     processor_logger = logging.getLogger(PROCESSOR_LOGGER)
     if not any(isinstance(h, _ActionFailureWatcher) for h in processor_logger.handlers):
         processor_logger.addHandler(_ActionFailureWatcher(level=logging.ERROR))
@@ -73,6 +87,8 @@ class TurnOutcome:
     step_failed: bool = False  # a custom action failed; its answers may not be noted
     error: str | None = None  # the type of an exception that ended the turn
     storage: str | None = None  # the note on a conversation not loaded or not saved
+    rate_limited: bool = False  # over the conversation's rate limit: not run
+    retry_after: float = 0.0  # when rate_limited: seconds until a message is accepted
 
 
 def notes_for(outcome: TurnOutcome, clipped: bool = False) -> List[str]:
@@ -116,9 +132,23 @@ async def send_notes(message: UserMessage, notes: List[str], channel: str) -> No
 
 
 async def guarded_turn(on_new_message: OnNewMessage, message: UserMessage,
-                       clipped: bool = False) -> TurnOutcome:
-    """Run one turn and send the notes it calls for (see the module docstring)."""
+                       clipped: bool = False,
+                       notify_every_refusal: bool = False) -> TurnOutcome:
+    """Run one turn and send the notes it calls for (see the module docstring).
+
+    A message over the conversation's rate limit is not run (``rate_limited``);
+    ``notify_every_refusal`` says the refusal to every such message, otherwise
+    only to the first since the conversation's last accepted one.
+    """
     channel = message.input_channel or "channel"
+    decision = rate_limiter().check(message.sender_id)
+    if not decision.allowed:
+        if decision.first_refusal:  # once per spell: a flood must not flood the log
+            logger.warning("%s: a conversation is over its rate limit; its messages are "
+                           "refused for now", channel)
+        if notify_every_refusal or decision.first_refusal:
+            await send_notes(message, [RATE_LIMITED_REPLY], channel)
+        return TurnOutcome(rate_limited=True, retry_after=decision.retry_after)
     outcome = await run_turn(on_new_message, message, channel)
     await send_notes(message, notes_for(outcome, clipped), channel)
     return outcome

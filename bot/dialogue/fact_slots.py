@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping
 
+from bot.triage.answers import FOLLOWUP_SLOT
+from bot.triage.followups import merge_values
+
 LIST_SLOTS = {
     "diet_factor": "diet_factors",
     "volunteered_cause": "volunteered_causes",
@@ -17,6 +20,27 @@ LIST_SLOTS = {
     "condition_hint": "conditions_hints",
 }
 FACT_EXTRACTOR = "FactExtractor"
+FOLLOWUP_ENTITY = "followup_fact"
+
+
+def followup_facts(values: Iterable[Any]) -> Dict[str, Any]:
+    """``["sides=one", "medicines=statin"]`` -> ``{"sides": "one", "medicines": ["statin"]}``
+    (only slots of the follow-up questions; list slots as lists)."""
+    from bot.triage.answers import LIST, slot_kinds
+
+    kinds = slot_kinds()
+    found: Dict[str, Any] = {}
+    for value in values:
+        slot, sep, item = str(value).partition("=")
+        if not sep or not item or slot not in kinds:
+            continue
+        if kinds[slot] == LIST:
+            found.setdefault(slot, [])
+            if item not in found[slot]:
+                found[slot].append(item)
+        else:
+            found[slot] = item
+    return found
 
 
 def _values(entities: Iterable[Mapping[str, Any]], entity: str) -> List[Any]:
@@ -56,6 +80,14 @@ def merge_fact_slots(
         if merged != known:
             updates[slot] = merged
 
+    said = followup_facts(_values(entities, FOLLOWUP_ENTITY))
+    if said:
+        current = slots.get(FOLLOWUP_SLOT)
+        current = dict(current) if isinstance(current, Mapping) else {}
+        merged = merge_values(current, said)
+        if merged != current:
+            updates[FOLLOWUP_SLOT] = merged
+
     if _float(slots.get("distance_increase_pct")) is None and not _values(
         entities, "distance_increase_pct"
     ):
@@ -69,3 +101,31 @@ def merge_fact_slots(
         if pct is not None:
             updates["distance_increase_pct"] = pct
     return updates
+
+
+def answer_updates(slots: Mapping[str, Any], values: Mapping[str, Any]) -> Dict[str, Any]:
+    """Slot updates that store a follow-up reply's values: a slot of the domain (such as
+    ``symptom_timing`` or ``conditions_hints``) directly, lists added to; any other in
+    ``followup_answers``."""
+    from bot.triage.answers import FIXED_SLOTS, LIST, slot_kinds
+
+    kinds = slot_kinds()
+    updates: Dict[str, Any] = {}
+    extra: Dict[str, Any] = {}
+    for slot, value in values.items():
+        if slot in FIXED_SLOTS or slot in DOMAIN_TEXT_SLOTS:
+            if kinds.get(slot) == LIST:
+                updates[slot] = list(dict.fromkeys([*(slots.get(slot) or []), *value]))
+            else:
+                updates[slot] = value
+        else:
+            extra[slot] = value
+    if extra:
+        current = slots.get(FOLLOWUP_SLOT)
+        current = dict(current) if isinstance(current, Mapping) else {}
+        updates[FOLLOWUP_SLOT] = merge_values(current, extra)
+    return updates
+
+
+# text answer slots that are slots of the domain (not kept in followup_answers)
+DOMAIN_TEXT_SLOTS = frozenset({"symptom_timing"})

@@ -6,20 +6,19 @@ free of rasa_sdk, so the rules are easy to test and to read:
 * a figure that parses (and is plausible) fills the slot, plus any side facts
   (e.g. "went from 20 to 35" also gives the previous and current distance);
 * "don't know" / "skip" drops the question;
-* an answer that doesn't parse is asked again once, more clearly, then skipped;
-* a message that is not an answer at all (a question, chit-chat) leaves the
-  form alone so the dialogue rules can answer it and come back.
+* an answer that doesn't parse is left out (``answer_unparsed`` names the question,
+  so the runner is told), never asked again: each question is asked once;
+* a message that is not an answer at all (a question, a greeting on its own; see
+  :mod:`bot.dialogue.interruptions`) leaves the form alone so the dialogue rules can
+  answer it and come back.
 """
 
 from __future__ import annotations
 
-from typing import Any, Collection, Dict, Mapping
+from typing import Any, Dict, Mapping
 
+from bot.dialogue.interruptions import is_interruption
 from bot.triage import parsing
-
-ANSWER_INTENTS = frozenset(
-    {"inform", "dont_know", "affirm", "deny", "describe_symptoms", "nlu_fallback", None}
-)
 
 # Plausible ranges; a value outside is treated as a misreading, not a fact.
 BOUNDS: Dict[str, tuple[float, float]] = {
@@ -30,6 +29,7 @@ BOUNDS: Dict[str, tuple[float, float]] = {
 }
 
 SIDE_FACTS = (
+    "increase_weeks",
     "weekly_distance_km",
     "previous_weekly_distance_km",
     "runs_per_week",
@@ -81,7 +81,6 @@ def read_answer(
     text: str,
     intent: str | None,
     slots: Mapping[str, Any],
-    answer_intents: Collection[str | None] = ANSWER_INTENTS,
 ) -> Dict[str, Any]:
     """Slot updates for ``text`` given as the answer to the question for ``slot``."""
     parsed = _parse(slot, text, slots)
@@ -102,8 +101,47 @@ def read_answer(
         return {**_skip(slot, slots), **side}
     if parsed.status == "dont_know":
         return {**_skip(slot, slots), **side}
-    if intent not in answer_intents:
+    if is_interruption(text, intent):
         return {}
-    if slots.get("answer_unparsed") == slot:
-        return {**_skip(slot, slots), **side}
-    return {slot: None, "answer_unparsed": slot, **side}
+    return {**_skip(slot, slots), "answer_unparsed": slot, **side}
+
+
+def carries_warning_sign(entities: Any, current_level: str | None = None) -> bool:
+    """True when the RedFlagDetector's entities amount to a warning sign (a level above
+    none) that raises the conversation's ``current_level``: the escalation policy
+    answers it before the question goes on. A modifier on its own ("it's been hot" read
+    as warmth, "one leg") is context for the level rules, not a sign, and must not keep
+    an answer from being read; nor must a sign already escalated (said again in the
+    same answer, it would hold the question open for ever)."""
+    from bot.dialogue.safety_flow import level_for
+    from bot.dialogue.safety_names import LEVELS
+
+    found = [e for e in entities or [] if isinstance(e, Mapping)]
+    signs = [str(e.get("value")) for e in found if e.get("entity") == "red_flag"]
+    if not signs:
+        return False
+    context = [str(e.get("value")) for e in found if e.get("entity") == "red_flag_context"]
+    level = level_for([*signs, *context])
+    current = LEVELS.index(current_level) if current_level in LEVELS else 0
+    return LEVELS.index(level) > current if level in LEVELS else False
+
+
+def replies_to_a_sign_check(events: Any) -> bool:
+    """True when the latest user message answers the bot's yes/no check on a possible
+    warning sign (``utter_check_sign``), not the form's question: "no" to "is that
+    something you're noticing?" must not be read, and left out, as a weekly distance."""
+    from bot.dialogue.safety_names import ACTION_LISTEN, CHECK
+
+    seen_user = False
+    for event in reversed(list(events or [])):
+        if not isinstance(event, Mapping):
+            continue
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action":
+            if event.get("name") == ACTION_LISTEN:
+                continue
+            return event.get("name") == CHECK
+    return False

@@ -13,7 +13,8 @@ message (after ``action_listen``) and ends with ``action_listen``:
   it reaches the runner even with the action server down), ``utter_signs_heard``,
   ``action_escalate`` (records slots, stops the form, offers to go on), listen;
 * hedged sign ("maybe a bit of tingling"): ``utter_check_sign``, listen; a yes to
-  that question escalates, a no gets ``utter_sign_check_clear``;
+  that question escalates, a no gets ``utter_sign_check_clear`` (then the questions,
+  when none were asked yet); the same possible sign is not asked about twice;
 * a question about a sign ("when should I worry about swelling?"):
   ``utter_when_to_see_someone``;
 * after an emergency: ``utter_emergency_reminder`` to anything but thanks/goodbye;
@@ -35,6 +36,7 @@ from bot.dialogue.safety_names import (
     CHECK_CLEAR,
     CLOSING_INTENTS,
     DETECTOR,
+    DISCLAIMER,
     EMERGENCY_REMINDER,
     ESCALATE_ACTION,
     ESCALATE_PREFIX,
@@ -43,6 +45,7 @@ from bot.dialogue.safety_names import (
     HEARD_CONFIRMED,
     LEVELS,
     RESUME_DECLINED,
+    SECOND_OPINION,
     SIGN_INFO,
 )
 
@@ -61,11 +64,15 @@ def level_for(signs: Iterable[str]) -> str:
 def _detector_values(message: UserUttered | None, entity: str) -> List[str]:
     if message is None:
         return []
+    # The rules' entities; a possible sign may also come from the second opinion,
+    # which can only make the bot ask (never escalate on its own).
+    allowed = (None, DETECTOR, SECOND_OPINION) if entity == "possible_red_flag" else (
+        None, DETECTOR)
     values: List[str] = []
     for found in message.entities or []:
         if found.get("entity") != entity:
             continue
-        if found.get("extractor") not in (None, DETECTOR):
+        if found.get("extractor") not in allowed:
             continue
         value = found.get("value")
         if isinstance(value, str) and value not in values:
@@ -97,6 +104,20 @@ def _last_bot_action_before(tracker: DialogueStateTracker, index: int) -> str | 
     return None
 
 
+def _asked_before(tracker: DialogueStateTracker, user_index: int, hedged: List[str]) -> bool:
+    """True when the runner was already asked about one of these possible signs and
+    did not say yes (no question is asked twice; a yes escalates at once)."""
+    events = list(tracker.events)
+    turns = [i for i in _user_turns(tracker) if i < user_index]
+    for n, index in enumerate(turns):
+        if not set(hedged) & set(_detector_values(events[index], "possible_red_flag")):
+            continue
+        end = turns[n + 1] if n + 1 < len(turns) else user_index
+        if CHECK in _actions_between(tracker, index + 1, end):
+            return True
+    return False
+
+
 def _first_step(tracker: DialogueStateTracker, user_index: int) -> List[str] | None:
     """The safety sequence that the latest user message calls for, if any."""
     events = list(tracker.events)
@@ -118,7 +139,10 @@ def _first_step(tracker: DialogueStateTracker, user_index: int) -> List[str] | N
     current_level = tracker.get_slot("escalation_level") or "none"
     if affirmed:
         known: Sequence[Any] = tracker.get_slot("red_flags") or []
-        signs = list(dict.fromkeys([*known, *affirmed]))
+        # Modifiers of this message (one leg only, after a long journey, ...) take
+        # part in the level rules but are never signs on their own.
+        context = _detector_values(message, "red_flag_context")
+        signs = list(dict.fromkeys([*known, *affirmed, *context]))
         level = level_for(signs)
         if _level_rank(current_level) > _level_rank(level):
             level = current_level  # never lower within a conversation
@@ -129,9 +153,14 @@ def _first_step(tracker: DialogueStateTracker, user_index: int) -> List[str] | N
         return [EMERGENCY_REMINDER, ACTION_LISTEN]
 
     if previous_bot_action == CHECK and answer == "no" and not hedged:
-        return [CHECK_CLEAR] + ([] if tracker.active_loop_name else [ACTION_LISTEN])
+        if tracker.active_loop_name:
+            return [CHECK_CLEAR]  # the form asks its question again
+        if not tracker.get_slot("likely_causes"):
+            # the check came before any questions: go on to them
+            return [CHECK_CLEAR, DISCLAIMER, FORM]
+        return [CHECK_CLEAR, ACTION_LISTEN]
 
-    if hedged:
+    if hedged and not _asked_before(tracker, user_index, hedged):
         return [CHECK, ACTION_LISTEN]
 
     if asked and not affirmed:

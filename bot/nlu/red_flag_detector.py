@@ -7,6 +7,8 @@ vocabulary in ``bot/knowledge/red_flags.yml``; the logic lives in
 Entities it adds (extractor ``RedFlagDetector``):
 
 * ``red_flag``: one per affirmed sign (value = sign name);
+* ``red_flag_context``: one per affirmed modifier (one leg only, after a journey,
+  ...), used with the signs to choose the level;
 * ``possible_red_flag``: one per hedged sign ("maybe a bit of tingling");
 * ``red_flag_question``: one per sign only asked about ("is swelling normal?");
 * ``red_flag_summary`` / ``possible_red_flag_summary``: one readable phrase
@@ -31,20 +33,38 @@ from bot.text_limits import clip_text
 from bot.triage.red_flags import RedFlagDetector as Detector
 from bot.triage.red_flags import RedFlagFindings, describe_signs
 
+CONTEXT_ENTITY = "red_flag_context"
 STATUS_TO_ENTITY = {
     "affirmed": "red_flag",
     "hedged": "possible_red_flag",
     "question": "red_flag_question",
+    "hypothetical": "red_flag_question",
 }
 
 
 def findings_to_entities(findings: RedFlagFindings) -> List[Dict[str, Any]]:
-    """Turn detector findings into Rasa entity dicts (one per sign and status)."""
+    """Turn detector findings into Rasa entity dicts (one per sign and status).
+
+    Modifiers in the knowledge file that are not findings (one leg only, after a
+    long journey, at rest, ...) become ``red_flag_context`` entities, which the
+    escalation policy uses with the signs to choose the level, and are left out of
+    what the runner is told was heard. Findings that never escalate alone (warmth,
+    a headache) are reported with the signs.
+    """
+    from bot.triage.red_flags import load_vocabulary
+
+    signs = load_vocabulary().signs
     entities: List[Dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for mention in findings.mentions:
         entity = STATUS_TO_ENTITY.get(mention.status)
-        if entity is None or (entity, mention.sign) in seen:
+        if entity is None:
+            continue
+        if mention.sign in signs and not signs[mention.sign].report:
+            if mention.status != "affirmed":
+                continue
+            entity = CONTEXT_ENTITY
+        if (entity, mention.sign) in seen:
             continue
         seen.add((entity, mention.sign))
         entities.append(
@@ -56,12 +76,12 @@ def findings_to_entities(findings: RedFlagFindings) -> List[Dict[str, Any]]:
                 "confidence_entity": 1.0,
             }
         )
-    for entity, signs in (
-        ("red_flag_summary", findings.affirmed),
-        ("possible_red_flag_summary", findings.hedged - findings.affirmed),
-    ):
-        if signs:
-            summary = describe_signs(signs)
+    warning = {sign for sign in findings.affirmed if sign not in signs or signs[sign].report}
+    hedged = {sign for sign in findings.hedged - findings.affirmed
+              if sign not in signs or signs[sign].report}
+    for entity, chosen in (("red_flag_summary", warning), ("possible_red_flag_summary", hedged)):
+        if chosen:
+            summary = describe_signs(chosen)
             entities.append({"entity": entity, "value": summary, "start": 0, "end": 0})
     return entities
 
@@ -103,7 +123,9 @@ class RedFlagDetector(GraphComponent, EntityExtractorMixin):
 
     def _detector_for(self, model: SpacyModel) -> Detector:
         if self._detector is None:
-            self._detector = Detector(model.model)
+            # The detector reads the text itself; it keeps no reference to the spaCy
+            # pipeline, which bot.nlp.bounded_spacy replaces when its vocabulary grows.
+            self._detector = Detector()
         return self._detector
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:

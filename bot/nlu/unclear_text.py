@@ -13,7 +13,9 @@ tables, spaCy's English stop words, and every word of the training examples
 (running slang like "parkrun" or "doms" comes from there), learnt at training time.
 Numbers and figures with a unit ("10k", "6hrs") count as neither, so "35" or
 "10k" stays an answer. A message that carries a warning sign or a fact found by
-the rule-based components is never made unclear.
+the rule-based components is never unclear: it is not made unclear here, and an
+unsure intent (the FallbackClassifier's ``nlu_fallback``) gives way to the
+classifier's best guess.
 """
 
 from __future__ import annotations
@@ -157,7 +159,20 @@ class UnclearTextDetector(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if not message.get(TEXT) or not self.is_unclear(message):
+            if not message.get(TEXT):
+                continue
+            if message.get(ENTITIES) and (message.get(INTENT) or {}).get(
+                    "name") == FALLBACK_INTENT:
+                # The FallbackClassifier found the intent unsure, but the rule-based
+                # components found facts or signs: the message says something about
+                # running, so it keeps the classifier's best guess.
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                           if r.get("name") != FALLBACK_INTENT]
+                if ranking:
+                    message.set(INTENT, ranking[0], add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                continue
+            if not self.is_unclear(message):
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
                        if r.get("name") != FALLBACK_INTENT]

@@ -21,11 +21,12 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.domain import Domain
+from rasa.shared.core.domain import Domain, InvalidDomain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.safety_flow import next_safety_action
+from bot.dialogue.safety_names import missing_safety_actions
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,14 @@ class EscalationPolicy(Policy):
     def train(
         self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
     ) -> Resource:
-        # Nothing to learn: the behaviour is rule-based and reviewed, not trained.
+        # Nothing to learn: the behaviour is rule-based and reviewed, not trained. But a
+        # domain without one of its responses would silently drop an escalation, so
+        # training fails closed (the start-up preflight checks the same).
+        missing = missing_safety_actions(domain.action_names_or_texts)
+        if missing:
+            raise InvalidDomain(
+                "EscalationPolicy needs these actions or responses in the domain: "
+                + ", ".join(missing))
         return self._resource
 
     def predict_action_probabilities(
@@ -69,10 +77,12 @@ class EscalationPolicy(Policy):
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         action = next_safety_action(tracker)
-        if action is None or action not in domain.action_names_or_texts:
-            if action is not None:
-                logger.error("EscalationPolicy chose '%s', which the domain lacks.", action)
+        if action is None:
             return self._prediction(probabilities)
+        if action not in domain.action_names_or_texts:
+            # Training and the preflight refuse such a domain; never reached by a model
+            # trained here. Fail loudly rather than let another policy answer a sign.
+            raise InvalidDomain(f"EscalationPolicy chose '{action}', which the domain lacks")
         probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities, is_no_user_prediction=True)
 

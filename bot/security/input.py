@@ -16,7 +16,9 @@ Why each rule exists (all found by tests/robustness/):
   clip at ``MAX_MESSAGE_CHARS``): 1 MB of text took ~6 s of one CPU per turn;
 * a sender id longer than 255 characters does not fit Rasa's ``events.sender_id``
   column on PostgreSQL (500), and without a sender every client shares the
-  conversation ``default``.
+  conversation ``default``;
+* a sender id with U+2028 (a line separator) wrote what looked like a separate
+  ERROR line into the log, wherever an id is logged.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ MAX_SENDER_CHARS = 128
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 and C1 control characters and DEL, except tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Refused in ids (never in text): line and paragraph separators (U+2028, U+2029,
+# which many log viewers and Python's str.splitlines() break lines at, so an id could
+# forge a log line) and format characters (Cf: zero-width characters, bidi overrides
+# such as U+202E that reorder what a log shows, the BOM, the soft hyphen).
+_INVISIBLE_CATEGORIES = frozenset({"Zl", "Zp", "Cf"})
 
 EMPTY_REPLY = (
     "I didn't get any text in that message. Tell me in a few words how your legs "
@@ -81,6 +88,17 @@ UNREADABLE_REPLY = (
 BAD_SESSION_REPLY = (
     "Sorry, I couldn't read that message: this chat's conversation id is not valid. "
     "Please reload the page to start a new conversation."
+)
+# The chat page's message carried no valid token for its conversation (bot.security.session_ids).
+SESSION_NOT_PROVEN_REPLY = (
+    "Sorry, I couldn't accept that message: this chat's session could not be confirmed "
+    "(it may have expired). Please reload the page to start a new conversation."
+)
+# A conversation over the rate limit (bot.security.rate_limit): the refused message was
+# not read, so it may have carried a warning sign; the safety advice says what to do.
+RATE_LIMITED_REPLY = (
+    "You're sending messages faster than I can read them; please wait a few seconds and "
+    "send that message again. " + SAFETY_ADVICE
 )
 
 
@@ -143,6 +161,8 @@ def check_sender(value: Any, field: str = "sender") -> str:
         raise BadRequest(f"'{field}' is longer than {MAX_SENDER_CHARS} characters")
     if _SURROGATE.search(value) or _CONTROL.search(value) or "\n" in value or "\t" in value:
         raise BadRequest(f"'{field}' contains control characters or invalid Unicode")
+    if any(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in value):
+        raise BadRequest(f"'{field}' contains line or paragraph separators or format characters")
     return value
 
 

@@ -44,6 +44,29 @@ def check_model(path: Path | None) -> str | None:
                "delete it and run `make train`"
     if not any(name.lstrip("/").startswith("metadata.json") for name in names):
         return f"model {path} has no metadata.json: not a Rasa model; run `make train`"
+    return check_safety_actions(path)
+
+
+def check_safety_actions(path: Path) -> str | None:
+    """None when the model's domain has every escalation response and action."""
+    import json
+
+    from bot.dialogue.safety_names import missing_safety_actions
+
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            member = next(m for m in archive.getmembers()
+                          if m.name.lstrip("/") == "metadata.json")
+            handle = archive.extractfile(member)
+            domain = json.load(handle)["domain"] if handle else {}
+    except (StopIteration, tarfile.TarError, OSError, EOFError, ValueError, KeyError) as error:
+        return f"model {path}: cannot read its domain ({type(error).__name__}); run `make train`"
+    names = [*(domain.get("actions") or []), *(domain.get("responses") or {}),
+             *(domain.get("forms") or {})]
+    missing = missing_safety_actions(names)
+    if missing:
+        return (f"model {path} lacks the escalation actions/responses {', '.join(missing)}: "
+                "warning signs could not be answered; fix domain.yml and run `make train`")
     return None
 
 

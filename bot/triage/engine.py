@@ -3,15 +3,19 @@
 The knowledge lives in ``bot/knowledge/causes.yml`` (clinician-reviewable; the
 condition language is documented at the top of that file). This module only
 loads and validates that file, scores each cause against a
-:class:`RunnerAnswers`, and renders the chat message.
+:class:`RunnerAnswers`, and renders the chat messages: the explanation, and the
+short plan in order ("what should I do first?").
 
 Public API
     RunnerAnswers, RankedCause, Cause, Condition
+    cause_ids() -> tuple[str, ...]
     load_causes(path=None) -> list[Cause]
     rank_causes(answers, limit=3) -> list[RankedCause]
     render_explanation(answers, ranked) -> str
+    render_plan(answers, ranked) -> str
 
-Pure Python (no Rasa); the file is read lazily on first use, never at import.
+Pure Python (no Rasa); the files are read lazily on first use, never at import.
+No cause id is written in Python: they are the ids of causes.yml.
 """
 
 from __future__ import annotations
@@ -25,173 +29,36 @@ from typing import Any, Mapping
 
 import yaml
 
+from bot.triage.answers import (
+    KM_SLOTS,
+    LIST,
+    PCT_SLOTS,
+    RunnerAnswers,
+    slot_kinds,
+)
+from bot.triage.conditions import OPS, Condition, ConditionReader
+
 DEFAULT_CAUSES_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "causes.yml"
 
-CAUSE_IDS: tuple[str, ...] = (
-    "training_load",
-    "sleep",
-    "glycogen",
-    "hydration",
-    "iron",
-    "shoes",
-    "strength_training",
-    "recovery",
-    "form",
-    "weight_change",
-    "doms",
-    "terrain",
-    "stress",
-    "circulation",
-    "compartment_syndrome",
-)
-
-OPS: tuple[str, ...] = ("<", "<=", ">", ">=", "==", "contains", "missing")
-_NUMERIC_OPS = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+_CAUSE_KEYS = {
+    "id", "title", "base_weight", "conditions", "requires_any", "lead_requires_any",
+    "explanation", "explanation_when", "explanation_fallbacks", "explanation_without_figures",
+    "advice", "see_professional_when", "first_step", "first_step_when",
+    "first_step_without_figures", "sources", "references",
 }
-
-SYMPTOM_TIMINGS = ("during", "after", "both")
-
-_KM_FIELDS = frozenset({"weekly_distance_km", "previous_weekly_distance_km", "shoe_distance_km"})
-_PCT_FIELDS = frozenset({"distance_increase_pct"})
-
-
-# ---------------------------------------------------------------------------
-# Answers
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunnerAnswers:
-    """What the runner has told us. Distances in km, hours as floats, 67.0 = 67 %.
-
-    ``distance_increase_pct`` is derived from the two weekly distances when it
-    is not given and the previous distance is above zero.
-    """
-
-    weekly_distance_km: float | None = None
-    previous_weekly_distance_km: float | None = None
-    distance_increase_pct: float | None = None
-    runs_per_week: float | None = None
-    sleep_hours: float | None = None
-    shoe_distance_km: float | None = None
-    shoe_age_months: float | None = None
-    diet_factors: tuple[str, ...] = ()
-    volunteered_causes: tuple[str, ...] = ()
-    symptoms: tuple[str, ...] = ()
-    symptom_timing: str | None = None
-    conditions_hints: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in _LIST_FIELDS:
-            value = getattr(self, name)
-            if not isinstance(value, tuple):
-                object.__setattr__(self, name, _to_ids(value))
-        if (
-            self.distance_increase_pct is None
-            and self.weekly_distance_km is not None
-            and self.previous_weekly_distance_km is not None
-            and self.previous_weekly_distance_km > 0
-        ):
-            pct = (
-                (self.weekly_distance_km - self.previous_weekly_distance_km)
-                / self.previous_weekly_distance_km
-                * 100.0
-            )
-            object.__setattr__(self, "distance_increase_pct", pct)
-
-    @classmethod
-    def from_slots(cls, slots: Mapping[str, Any] | None) -> RunnerAnswers:
-        """Build answers from tracker slots, ignoring anything unusable.
-
-        Numbers may be ints, floats or numeric strings ("12.5", "67%");
-        lists may be lists, tuples, sets or a single (comma-separated) string.
-        Singular entity names (``diet_factor``, ``volunteered_cause``,
-        ``symptom``, ``conditions_hint``) are merged into their list slot.
-        """
-        if not isinstance(slots, Mapping):
-            slots = {}
-        kwargs: dict[str, Any] = {}
-        for name in _NUMBER_FIELDS:
-            kwargs[name] = _to_number(name, slots.get(name))
-        for name, alias in _LIST_FIELDS.items():
-            kwargs[name] = _to_ids(slots.get(name), slots.get(alias))
-        timing = slots.get("symptom_timing")
-        if isinstance(timing, str) and timing.strip().lower() in SYMPTOM_TIMINGS:
-            kwargs["symptom_timing"] = timing.strip().lower()
-        return cls(**kwargs)
-
-
-_NUMBER_FIELDS: tuple[str, ...] = (
-    "weekly_distance_km",
-    "previous_weekly_distance_km",
-    "distance_increase_pct",
-    "runs_per_week",
-    "sleep_hours",
-    "shoe_distance_km",
-    "shoe_age_months",
-)
-# list slot -> singular alias accepted by from_slots
-_LIST_FIELDS: dict[str, str] = {
-    "diet_factors": "diet_factor",
-    "volunteered_causes": "volunteered_cause",
-    "symptoms": "symptom",
-    "conditions_hints": "conditions_hint",
-}
-_TEXT_FIELDS: tuple[str, ...] = ("symptom_timing",)
-
-SLOT_KINDS: dict[str, str] = {
-    **{name: "number" for name in _NUMBER_FIELDS},
-    **{name: "list" for name in _LIST_FIELDS},
-    **{name: "text" for name in _TEXT_FIELDS},
+_TOP_KEYS = {
+    "intro", "intro_generic", "closing", "general_advice", "plan_intro", "plan_closing",
+    "see_professional_label", "default_causes", "cautions", "causes",
 }
 
 
-def _to_number(name: str, value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().rstrip("%").strip()
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    if not math.isfinite(number):
-        return None
-    if name in _PCT_FIELDS:
-        return number if number > -100.0 else None
-    if number < 0:
-        return None
-    if name == "sleep_hours" and number > 24:
-        return None
-    return number
+def condition_reader(source: str) -> ConditionReader:
+    """A condition reader for a knowledge file: known slots, and only values that the
+    vocabulary or a question can produce."""
+    from bot.triage.parsing import load_vocabulary
+    from bot.triage.producible import producible_values
 
-
-def _to_ids(*values: Any) -> tuple[str, ...]:
-    items: list[str] = []
-    for value in values:
-        if isinstance(value, str):
-            candidates: list[Any] = value.split(",")
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            candidates = (
-                sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
-            )
-        else:
-            continue
-        for candidate in candidates:
-            if not isinstance(candidate, str):
-                continue
-            item = "_".join(candidate.strip().lower().replace("-", " ").split())
-            if item and item not in items:
-                items.append(item)
-    return tuple(items)
+    return ConditionReader(source, slot_kinds(), producible_values(load_vocabulary()))
 
 
 # ---------------------------------------------------------------------------
@@ -200,37 +67,22 @@ def _to_ids(*values: Any) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Condition:
-    """One test on the answers; either ``slot op value`` or an ``all`` group."""
+class Template:
+    """A sentence that may quote the runner's figures, used when ``when`` holds."""
 
-    slot: str | None = None
-    op: str | None = None
-    value: Any = None
-    weight: float = 0.0
-    parts: tuple[Condition, ...] = ()
-
-    def holds(self, answers: RunnerAnswers) -> bool:
-        if self.parts:
-            return all(part.holds(answers) for part in self.parts)
-        actual = getattr(answers, str(self.slot))
-        if self.op == "missing":
-            return actual is None or actual == ()
-        if actual is None:
-            return False
-        if self.op in _NUMERIC_OPS:
-            return bool(_NUMERIC_OPS[self.op](actual, self.value))
-        if self.op == "==":
-            return actual == self.value
-        if self.op == "contains":
-            return self.value in actual
-        return False
-
-
-@dataclass(frozen=True)
-class ExplanationVariant:
     text: str
     when: tuple[Condition, ...] = ()
     placeholders: tuple[str, ...] = ()
+
+    def fits(self, answers: RunnerAnswers, figures: Mapping[str, str]) -> bool:
+        return all(name in figures for name in self.placeholders) and all(
+            c.holds(answers) for c in self.when)
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -239,11 +91,14 @@ class Cause:
     title: str
     base_weight: float
     conditions: tuple[Condition, ...]
-    explanations: tuple[ExplanationVariant, ...]
+    explanations: tuple[Template, ...]
     explanation_without_figures: str
     advice: tuple[str, ...]
     see_professional_when: str
+    first_steps: tuple[Template, ...]
+    first_step_without_figures: str
     sources: tuple[int, ...]
+    references: tuple[Reference, ...] = ()
     requires_any: tuple[Condition, ...] = ()
     lead_requires_any: tuple[Condition, ...] = ()
     default_rank: int | None = None
@@ -257,13 +112,33 @@ class Cause:
         return not self.lead_requires_any or any(c.holds(answers) for c in self.lead_requires_any)
 
     def explain(self, answers: RunnerAnswers) -> str:
-        figures = _figures(answers)
-        for variant in self.explanations:
-            if all(name in figures for name in variant.placeholders) and all(
-                c.holds(answers) for c in variant.when
-            ):
-                return variant.text.format(**figures)
-        return self.explanation_without_figures
+        return _pick(self.explanations, self.explanation_without_figures, answers)
+
+    def first_step(self, answers: RunnerAnswers) -> str:
+        return _pick(self.first_steps, self.first_step_without_figures, answers)
+
+
+def _pick(templates: tuple[Template, ...], fallback: str, answers: RunnerAnswers) -> str:
+    figures = _figures(answers)
+    for template in templates:
+        if template.fits(answers, figures):
+            return template.text.format(**figures)
+    return fallback
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A warning said under the causes when one of ``shown_when`` holds or one of
+    ``with_causes`` is listed (e.g. about anti-inflammatory painkillers)."""
+
+    id: str
+    text: str
+    shown_when: tuple[Condition, ...]
+    with_causes: tuple[str, ...]
+
+    def applies(self, answers: RunnerAnswers, listed: set[str]) -> bool:
+        return bool(listed & set(self.with_causes)) or any(
+            c.holds(answers) for c in self.shown_when)
 
 
 @dataclass(frozen=True)
@@ -274,15 +149,14 @@ class RankedCause:
     explanation: str
     advice: tuple[str, ...]
     see_professional_when: str
+    first_step: str = ""
 
 
 @dataclass(frozen=True)
 class _KnowledgeBase:
     causes: tuple[Cause, ...]
-    intro: str
-    intro_generic: str
-    closing: str
-    general_advice: str
+    cautions: tuple[Caution, ...]
+    texts: Mapping[str, str]
 
     def by_id(self, cause_id: str) -> Cause | None:
         return next((c for c in self.causes if c.id == cause_id), None)
@@ -303,246 +177,166 @@ class _Checker:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.reader = condition_reader(str(path))
 
     def fail(self, where: str, message: str) -> ValueError:
         return ValueError(f"{self.path}: {where}: {message}")
 
-    def text(self, raw: Mapping[str, Any], key: str, where: str, *, braces: bool = False) -> str:
+    def text(self, raw: Mapping[str, Any], key: str, where: str) -> str:
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(where, f"'{key}' must be a non-empty string")
         value = " ".join(value.split())
-        if not braces and ("{" in value or "}" in value):
+        if "{" in value or "}" in value:
             raise self.fail(where, f"'{key}' may not contain {{placeholders}} or braces")
         return value
 
-    def number(self, value: Any, where: str, what: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(where, f"{what} must be a number, got {value!r}")
-        return float(value)
+    def conditions(self, raw: Any, where: str, *, weighted: bool = False,
+                   required: bool = False) -> tuple[Condition, ...]:
+        return self.reader.read_list(raw, where, weighted=weighted, required=required)
 
-    def condition(self, raw: Any, where: str, *, weighted: bool) -> Condition:
-        if not isinstance(raw, Mapping):
-            raise self.fail(where, f"a condition must be a mapping, got {raw!r}")
-        allowed = {"slot", "op", "value", "all"} | ({"weight"} if weighted else set())
-        unknown = set(raw) - allowed
-        if unknown:
-            hint = " (weights belong only in 'conditions')" if "weight" in unknown else ""
-            raise self.fail(where, f"unknown key(s) {sorted(unknown)}{hint}")
-        weight = self.number(raw.get("weight"), where, "'weight'") if weighted else 0.0
-        if "all" in raw:
-            if {"slot", "op", "value"} & set(raw):
-                raise self.fail(where, "an 'all' group cannot also have slot/op/value")
-            parts_raw = raw["all"]
-            if not isinstance(parts_raw, list) or not parts_raw:
-                raise self.fail(where, "'all' must be a non-empty list of conditions")
-            parts = tuple(
-                self.condition(p, f"{where}.all[{i}]", weighted=False)
-                for i, p in enumerate(parts_raw)
-            )
-            return Condition(weight=weight, parts=parts)
-
-        slot, op, value = raw.get("slot"), raw.get("op"), raw.get("value")
-        if slot not in SLOT_KINDS:
-            raise self.fail(where, f"unknown slot {slot!r} (known: {', '.join(SLOT_KINDS)})")
-        if op not in OPS:
-            raise self.fail(where, f"unknown op {op!r} (known: {', '.join(OPS)})")
-        kind = SLOT_KINDS[slot]
-        if op == "missing":
-            if value is not None:
-                raise self.fail(where, "'missing' takes no value")
-        elif op in _NUMERIC_OPS:
-            if kind != "number":
-                raise self.fail(where, f"op {op!r} needs a number slot; {slot!r} is a {kind} slot")
-            value = self.number(value, where, "'value'")
-        elif op == "==":
-            if kind == "list":
-                raise self.fail(where, f"use 'contains' with list slot {slot!r}")
-            if kind == "number":
-                value = self.number(value, where, "'value'")
-            elif not isinstance(value, str) or not value:
-                raise self.fail(where, f"'value' for {slot!r} must be text")
-        elif op == "contains":
-            if kind != "list":
-                raise self.fail(where, f"'contains' needs a list slot; {slot!r} is a {kind} slot")
-            if not isinstance(value, str) or not value:
-                raise self.fail(where, "'value' for 'contains' must be an id (text)")
-        return Condition(slot=slot, op=op, value=value, weight=weight)
-
-    def conditions(
-        self, raw: Any, where: str, *, weighted: bool, required: bool
-    ) -> tuple[Condition, ...]:
-        if raw is None and not required:
-            return ()
-        if not isinstance(raw, list) or not raw:
-            raise self.fail(where, "must be a non-empty list of conditions")
-        return tuple(
-            self.condition(c, f"{where}[{i}]", weighted=weighted) for i, c in enumerate(raw)
-        )
-
-    def template(self, text: Any, where: str) -> ExplanationVariant:
+    def template(self, text: Any, when: Any, where: str) -> Template:
         if not isinstance(text, str) or not text.strip():
-            raise self.fail(where, "explanation text must be a non-empty string")
+            raise self.fail(where, "the text must be a non-empty string")
         text = " ".join(text.split())
         names: list[str] = []
         try:
             parsed = list(string.Formatter().parse(text))
         except ValueError as exc:
             raise self.fail(where, f"malformed placeholder in {text!r}: {exc}") from None
+        kinds = slot_kinds()
         for literal, name, spec, conversion in parsed:
             if "{" in literal or "}" in literal:
-                raise self.fail(where, "literal braces are not allowed in explanations")
+                raise self.fail(where, "literal braces are not allowed")
             if name is None:
                 continue
-            if name not in SLOT_KINDS:
-                raise self.fail(
-                    where,
-                    f"unknown placeholder {{{name}}} (allowed: {', '.join(SLOT_KINDS)})",
-                )
+            if name not in kinds:
+                raise self.fail(where, f"unknown placeholder {{{name}}} (allowed: "
+                                f"{', '.join(kinds)})")
             if spec or conversion:
-                raise self.fail(
-                    where,
-                    f"write {{{name}}} without a format; the engine formats figures itself",
-                )
+                raise self.fail(where, f"write {{{name}}} without a format; the engine "
+                                "formats figures itself")
             names.append(name)
-        return ExplanationVariant(text=text, placeholders=tuple(dict.fromkeys(names)))
+        return Template(text, self.conditions(when, f"{where}.when"),
+                        tuple(dict.fromkeys(names)))
 
     def cause(self, raw: Any, index: int) -> Cause:
         where = f"causes[{index}]"
         if not isinstance(raw, Mapping):
             raise self.fail(where, "each cause must be a mapping")
         cause_id = raw.get("id")
-        if cause_id not in CAUSE_IDS:
-            raise self.fail(
-                where, f"unknown cause id {cause_id!r} (expected one of: {', '.join(CAUSE_IDS)})"
-            )
+        if not isinstance(cause_id, str) or not cause_id.replace("_", "").isalnum() or \
+                cause_id != cause_id.lower():
+            raise self.fail(where, f"'id' must be a lower-case id, got {cause_id!r}")
         where = f"cause {cause_id!r}"
-        known = {
-            "id",
-            "title",
-            "base_weight",
-            "conditions",
-            "requires_any",
-            "lead_requires_any",
-            "explanation",
-            "explanation_when",
-            "explanation_fallbacks",
-            "explanation_without_figures",
-            "advice",
-            "see_professional_when",
-            "sources",
-        }
-        unknown = set(raw) - known
+        unknown = set(raw) - _CAUSE_KEYS
         if unknown:
             raise self.fail(where, f"unknown key(s) {sorted(unknown)}")
-
-        base_weight = self.number(raw.get("base_weight"), where, "'base_weight'")
+        base_weight = self.reader.number(raw.get("base_weight"), where, "'base_weight'")
         if base_weight < 0:
             raise self.fail(where, "'base_weight' must not be negative")
 
-        main = self.template(raw.get("explanation"), f"{where}.explanation")
-        main = ExplanationVariant(
-            text=main.text,
-            placeholders=main.placeholders,
-            when=self.conditions(
-                raw.get("explanation_when"),
-                f"{where}.explanation_when",
-                weighted=False,
-                required=False,
-            ),
-        )
-        variants = [main]
+        explanations = [self.template(raw.get("explanation"), raw.get("explanation_when"),
+                                      f"{where}.explanation")]
         fallbacks = raw.get("explanation_fallbacks") or []
         if not isinstance(fallbacks, list):
             raise self.fail(where, "'explanation_fallbacks' must be a list of {text, when}")
         for i, fb in enumerate(fallbacks):
             fb_where = f"{where}.explanation_fallbacks[{i}]"
             if not isinstance(fb, Mapping) or set(fb) - {"text", "when"}:
-                raise self.fail(
-                    fb_where, "each fallback is a mapping with 'text' and optional 'when'"
-                )
-            variant = self.template(fb.get("text"), fb_where)
-            when = self.conditions(
-                fb.get("when"), f"{fb_where}.when", weighted=False, required=False
-            )
-            variants.append(ExplanationVariant(variant.text, when, variant.placeholders))
+                raise self.fail(fb_where, "each fallback is a mapping with 'text' and "
+                                "optional 'when'")
+            explanations.append(self.template(fb.get("text"), fb.get("when"), fb_where))
 
         advice_raw = raw.get("advice")
         if not isinstance(advice_raw, list) or not 2 <= len(advice_raw) <= 4:
             raise self.fail(where, "'advice' must be a list of 2 to 4 short strings")
-        advice = tuple(
-            self.text({"advice": a}, "advice", f"{where}.advice[{i}]")
-            for i, a in enumerate(advice_raw)
-        )
+        advice = tuple(self.text({"advice": a}, "advice", f"{where}.advice[{i}]")
+                       for i, a in enumerate(advice_raw))
 
-        sources = raw.get("sources")
-        if (
-            not isinstance(sources, list)
-            or not sources
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sources)
-        ):
-            raise self.fail(where, "'sources' must be a non-empty list of seed numbers (0, 1, ...)")
+        sources = raw.get("sources") or []
+        if not isinstance(sources, list) or not all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sources):
+            raise self.fail(where, "'sources' must be a list of seed numbers (0, 1, ...)")
+        references = []
+        for i, ref in enumerate(raw.get("references") or []):
+            if not isinstance(ref, Mapping) or set(ref) != {"title", "url"} or not str(
+                    ref.get("url", "")).startswith(("https://", "http://")):
+                raise self.fail(f"{where}.references[{i}]", "each reference is {title, url}")
+            references.append(Reference(str(ref["title"]), str(ref["url"])))
+        if not sources and not references:
+            raise self.fail(where, "give the facts' 'sources' (seed numbers) or 'references'")
 
+        first_step = self.template(raw.get("first_step"), raw.get("first_step_when"),
+                                   f"{where}.first_step")
         return Cause(
             id=cause_id,
             title=self.text(raw, "title", where),
             base_weight=base_weight,
-            conditions=self.conditions(
-                raw.get("conditions"), f"{where}.conditions", weighted=True, required=True
-            ),
-            explanations=tuple(variants),
+            conditions=self.conditions(raw.get("conditions"), f"{where}.conditions",
+                                       weighted=True, required=True),
+            explanations=tuple(explanations),
             explanation_without_figures=self.text(raw, "explanation_without_figures", where),
             advice=advice,
             see_professional_when=self.text(raw, "see_professional_when", where),
+            first_steps=(first_step,),
+            first_step_without_figures=self.text(raw, "first_step_without_figures", where),
             sources=tuple(sources),
-            requires_any=self.conditions(
-                raw.get("requires_any"), f"{where}.requires_any", weighted=False, required=False
-            ),
-            lead_requires_any=self.conditions(
-                raw.get("lead_requires_any"),
-                f"{where}.lead_requires_any",
-                weighted=False,
-                required=False,
-            ),
+            references=tuple(references),
+            requires_any=self.conditions(raw.get("requires_any"), f"{where}.requires_any"),
+            lead_requires_any=self.conditions(raw.get("lead_requires_any"),
+                                              f"{where}.lead_requires_any"),
         )
+
+    def ids(self, raw: Any, where: str, known: set[str], *, required: bool) -> tuple[str, ...]:
+        if raw is None and not required:
+            return ()
+        if not isinstance(raw, list) or (required and not raw) or any(
+                i not in known for i in raw) or len(set(raw)) != len(raw):
+            raise self.fail(where, f"must be a list of distinct cause ids, got {raw!r}")
+        return tuple(raw)
 
     def knowledge(self, data: Any) -> _KnowledgeBase:
         if not isinstance(data, Mapping):
-            raise self.fail(
-                "top level", "expected a mapping with 'causes', 'default_causes', 'intro', ..."
-            )
+            raise self.fail("top level", "expected a mapping with 'causes', 'default_causes', "
+                            "'intro', ...")
+        unknown = set(data) - _TOP_KEYS
+        if unknown:
+            raise self.fail("top level", f"unknown key(s) {sorted(unknown)}")
         raw_causes = data.get("causes")
-        if not isinstance(raw_causes, list):
-            raise self.fail("top level", "'causes' must be a list")
+        if not isinstance(raw_causes, list) or not raw_causes:
+            raise self.fail("top level", "'causes' must be a non-empty list")
         causes = [self.cause(raw, i) for i, raw in enumerate(raw_causes)]
         ids = [c.id for c in causes]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise self.fail("causes", f"duplicate cause id(s): {', '.join(duplicates)}")
-        missing = [i for i in CAUSE_IDS if i not in ids]
-        if missing:
-            raise self.fail("causes", f"missing cause id(s): {', '.join(missing)}")
+        known = set(ids)
+        # every cause a runner can name must exist, and conditions on named causes too
+        from bot.triage.parsing import load_vocabulary
 
-        defaults = data.get("default_causes")
-        if (
-            not isinstance(defaults, list)
-            or not defaults
-            or any(d not in CAUSE_IDS for d in defaults)
-            or len(set(defaults)) != len(defaults)
-        ):
-            raise self.fail(
-                "default_causes",
-                f"must be a non-empty list of distinct cause ids, got {defaults!r}",
-            )
+        named = {str(k) for k in (load_vocabulary().get("volunteered_causes") or {})}
+        if named - known:
+            raise self.fail("answer_vocabulary.yml volunteered_causes",
+                            f"no cause with id(s) {sorted(named - known)}")
+        defaults = self.ids(data.get("default_causes"), "default_causes", known, required=True)
         rank = {cause_id: n for n, cause_id in enumerate(defaults)}
         causes = [replace(c, default_rank=rank.get(c.id)) for c in causes]
-        return _KnowledgeBase(
-            causes=tuple(causes),
-            intro=self.text(data, "intro", "top level"),
-            intro_generic=self.text(data, "intro_generic", "top level"),
-            closing=self.text(data, "closing", "top level"),
-            general_advice=self.text(data, "general_advice", "top level"),
-        )
+        cautions = []
+        for i, raw in enumerate(data.get("cautions") or []):
+            where = f"cautions[{i}]"
+            if not isinstance(raw, Mapping) or set(raw) - {"id", "text", "shown_when",
+                                                           "with_causes"}:
+                raise self.fail(where, "a caution has id, text, shown_when and/or with_causes")
+            cautions.append(Caution(
+                id=str(raw.get("id")), text=self.text(raw, "text", where),
+                shown_when=self.conditions(raw.get("shown_when"), f"{where}.shown_when"),
+                with_causes=self.ids(raw.get("with_causes"), f"{where}.with_causes", known,
+                                     required=False)))
+        texts = {key: self.text(data, key, "top level") for key in (
+            "intro", "intro_generic", "closing", "general_advice", "plan_intro",
+            "plan_closing", "see_professional_label")}
+        return _KnowledgeBase(causes=tuple(causes), cautions=tuple(cautions), texts=texts)
 
 
 def _load_knowledge(path: Path) -> _KnowledgeBase:
@@ -564,15 +358,20 @@ def _default_knowledge() -> _KnowledgeBase:
 
 def general_advice() -> str:
     """What helps most runners, for a runner who hasn't answered any questions yet."""
-    return _default_knowledge().general_advice
+    return _default_knowledge().texts["general_advice"]
+
+
+def cause_ids() -> tuple[str, ...]:
+    """The ids of the causes in causes.yml, in file order."""
+    return tuple(c.id for c in _default_knowledge().causes)
 
 
 def load_causes(path: Path | str | None = None) -> list[Cause]:
     """Load and validate the cause file (the default one is cached).
 
-    Raises ValueError with the file, the entry and the problem when the file
-    does not hold exactly the 15 cause ids, uses an unknown op or slot, or
-    uses a placeholder that is not a RunnerAnswers field.
+    Raises ValueError with the file, the entry and the problem when a cause uses an
+    unknown key, op or slot, a value nothing can produce, or a placeholder that is not
+    an answer slot.
     """
     if path is None:
         return list(_default_knowledge().causes)
@@ -599,23 +398,19 @@ def _format_figure(name: str, value: Any) -> str:
     if isinstance(value, tuple):
         return ", ".join(item.replace("_", " ") for item in value)
     if isinstance(value, str):
-        return value
-    if name in _PCT_FIELDS:
+        return value.replace("_", " ")
+    if name in PCT_SLOTS:
         return f"{_round_half_up(value):.0f}"
-    if name in _KM_FIELDS and abs(value) >= 10:
+    if name in KM_SLOTS and abs(value) >= 10:
+        return f"{_round_half_up(value):.0f}"
+    if name in ("increase_weeks", "symptom_weeks") and value >= 3:
         return f"{_round_half_up(value):.0f}"
     return _short_number(value)
 
 
 def _figures(answers: RunnerAnswers) -> dict[str, str]:
-    """Formatted figures for every answered field (unanswered ones are absent)."""
-    figures: dict[str, str] = {}
-    for name in SLOT_KINDS:
-        value = getattr(answers, name)
-        if value is None or value == ():
-            continue
-        figures[name] = _format_figure(name, value)
-    return figures
+    """Formatted figures for every answered slot (unanswered ones are absent)."""
+    return {name: _format_figure(name, value) for name, value in answers.known().items()}
 
 
 def _ranked(cause: Cause, score: float, answers: RunnerAnswers) -> RankedCause:
@@ -626,7 +421,40 @@ def _ranked(cause: Cause, score: float, answers: RunnerAnswers) -> RankedCause:
         explanation=cause.explain(answers),
         advice=cause.advice,
         see_professional_when=cause.see_professional_when,
+        first_step=cause.first_step(answers),
     )
+
+
+def ranked_ids(answers: RunnerAnswers, limit: int = 3) -> list[str]:
+    """The ids :func:`rank_causes` would list (cheap: no rendering)."""
+    return [cause.id for _, cause in _order(answers)[:limit]]
+
+
+def leader_scores(answers: RunnerAnswers) -> tuple[float, float]:
+    """The first cause's score and its lead over the second (0 when nothing scores)."""
+    order = _order(answers)
+    first = order[0][0] if order else 0.0
+    second = order[1][0] if len(order) > 1 else 0.0
+    return first, first - second
+
+
+def _order(answers: RunnerAnswers) -> list[tuple[float, Cause]]:
+    kb = _default_knowledge()
+    scored = [(cause.score(answers), cause) for cause in kb.causes]
+    scored = [(s, c) for s, c in scored if s > 0]
+    scored.sort(key=lambda sc: (-sc[0], -sc[1].base_weight, sc[1].id))
+    if not scored:
+        return [(0.0, c) for c in kb.defaults]
+    if not scored[0][1].can_lead(answers):
+        leader = next((i for i, (_, c) in enumerate(scored) if c.can_lead(answers)), None)
+        if leader is not None:
+            scored.insert(0, scored.pop(leader))
+        else:
+            present = {c.id for _, c in scored}
+            fallback = next((c for c in kb.defaults if c.id not in present), None)
+            if fallback is not None:
+                scored.insert(0, (0.0, fallback))
+    return scored
 
 
 def rank_causes(answers: RunnerAnswers, limit: int = 3) -> list[RankedCause]:
@@ -640,37 +468,26 @@ def rank_causes(answers: RunnerAnswers, limit: int = 3) -> list[RankedCause]:
     """
     if limit <= 0:
         return []
-    kb = _default_knowledge()
-    scored = [(cause.score(answers), cause) for cause in kb.causes]
-    scored = [(s, c) for s, c in scored if s > 0]
-    scored.sort(key=lambda sc: (-sc[0], -sc[1].base_weight, sc[1].id))
+    return [_ranked(cause, score, answers) for score, cause in _order(answers)[:limit]]
 
-    if not scored:
-        scored = [(0.0, c) for c in kb.defaults]
-    elif not scored[0][1].can_lead(answers):
-        leader = next((i for i, (_, c) in enumerate(scored) if c.can_lead(answers)), None)
-        if leader is not None:
-            scored.insert(0, scored.pop(leader))
-        else:
-            present = {c.id for _, c in scored}
-            fallback = next((c for c in kb.defaults if c.id not in present), None)
-            if fallback is not None:
-                scored.insert(0, (0.0, fallback))
 
-    return [_ranked(cause, score, answers) for score, cause in scored[:limit]]
+def _cautions(answers: RunnerAnswers, ranked: list[RankedCause]) -> list[str]:
+    listed = {r.id for r in ranked}
+    return [c.text for c in _default_knowledge().cautions if c.applies(answers, listed)]
 
 
 def render_explanation(answers: RunnerAnswers, ranked: list[RankedCause]) -> str:
-    """The chat message: intro, each cause with its advice, one closing line.
+    """The chat message: intro, each cause with its advice and when to see someone,
+    any caution that applies, one closing line.
 
     Plain text with "•" bullets and blank lines between blocks.
     """
     kb = _default_knowledge()
     if not ranked:
-        return kb.closing
-
-    intro = kb.intro if any(r.score > 0 for r in ranked) else kb.intro_generic
+        return kb.texts["closing"]
+    intro = kb.texts["intro"] if any(r.score > 0 for r in ranked) else kb.texts["intro_generic"]
     blocks = [intro]
+    label = kb.texts["see_professional_label"]
     for item in ranked:
         explanation = item.explanation
         if "{" in explanation or "}" in explanation:
@@ -680,21 +497,48 @@ def render_explanation(answers: RunnerAnswers, ranked: list[RankedCause]) -> str
         if explanation:
             lines.append(explanation)
         lines.extend(f"• {tip}" for tip in item.advice)
+        lines.append(f"{label} {item.see_professional_when}")
         blocks.append("\n".join(lines))
-    blocks.append(kb.closing)
+    blocks.extend(_cautions(answers, ranked))
+    blocks.append(kb.texts["closing"])
     return "\n\n".join(blocks)
 
 
+def render_plan(answers: RunnerAnswers, ranked: list[RankedCause]) -> str:
+    """"What should I do first?": one step per listed cause, in order, in the runner's
+    figures, then the cautions that apply and when to see someone."""
+    kb = _default_knowledge()
+    if not ranked:
+        return kb.texts["general_advice"]
+    steps = [f"{n}. {item.first_step}" for n, item in enumerate(ranked, start=1)]
+    blocks = [kb.texts["plan_intro"], "\n".join(steps), *_cautions(answers, ranked),
+              kb.texts["plan_closing"]]
+    return "\n\n".join(blocks)
+
+
+def slot_kind(name: str) -> str | None:
+    """number | text | list for an answer slot, None for an unknown name."""
+    return slot_kinds().get(name)
+
+
+def is_list_slot(name: str) -> bool:
+    return slot_kinds().get(name) == LIST
+
+
 __all__ = [
-    "CAUSE_IDS",
     "DEFAULT_CAUSES_PATH",
     "OPS",
-    "SLOT_KINDS",
     "Cause",
     "Condition",
     "RankedCause",
     "RunnerAnswers",
+    "cause_ids",
+    "condition_reader",
+    "general_advice",
     "load_causes",
     "rank_causes",
+    "leader_scores",
+    "ranked_ids",
     "render_explanation",
+    "render_plan",
 ]

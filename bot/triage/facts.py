@@ -12,13 +12,17 @@ Pure Python: no Rasa imports.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Sequence
 
+from bot.text_limits import check_budget
+from bot.triage.followups import facts_in_message
 from bot.triage.numbers import (
     AGE_UNITS,
     Clause,
+    LinearPattern,
     Quantity,
     normalize,
     per_week,
@@ -26,12 +30,15 @@ from bot.triage.numbers import (
     to_km,
     to_months,
 )
+from bot.triage.parsing import _EXTRA_RUN_RE as EXTRA_RUN_RE
+from bot.triage.parsing import _ORDINAL_RUN_RE as ORDINAL_RUN_RE
 from bot.triage.parsing import (
     A_PERIOD_RE,
     EACH_AFTER_RE,
     MAX_SHOE_KM,
     MAX_SLEEP_HOURS,
     MAX_WEEKLY_KM,
+    RUN_UNITS,
     Hit,
     PhraseMatcher,
     change_from_text,
@@ -49,12 +56,14 @@ from bot.triage.parsing import (
     sleep_value,
     vocab,
 )
+from bot.triage.parsing import warm_up as parsing_warm_up
 
 # Facts field -> entity name (ARCHITECTURE.md, "Entities produced by FactExtractor")
 ENTITY_NAMES = {
     "weekly_distance_km": "weekly_distance_km",
     "previous_weekly_distance_km": "previous_weekly_distance_km",
     "distance_increase_pct": "distance_increase_pct",
+    "increase_weeks": "increase_weeks",
     "runs_per_week": "runs_per_week",
     "sleep_hours": "sleep_hours",
     "shoe_distance_km": "shoe_distance_km",
@@ -65,6 +74,8 @@ ENTITY_NAMES = {
     "symptom_timing": "symptom_timing",
     "conditions_hints": "condition_hint",
 }
+# one entity for every follow-up answer said unprompted: value "slot=value"
+FOLLOWUP_ENTITY = "followup_fact"
 _LIST_FIELDS = ("diet_factors", "volunteered_causes", "symptoms", "conditions_hints")
 
 Span = tuple[int, int]
@@ -77,6 +88,7 @@ class Facts:
     weekly_distance_km: float | None = None
     previous_weekly_distance_km: float | None = None
     distance_increase_pct: float | None = None
+    increase_weeks: float | None = None
     runs_per_week: float | None = None
     sleep_hours: float | None = None
     shoe_distance_km: float | None = None
@@ -86,6 +98,9 @@ class Facts:
     symptoms: list[str] = field(default_factory=list)
     symptom_timing: str | None = None
     conditions_hints: list[str] = field(default_factory=list)
+    # answers to follow-up questions said unprompted (bot/knowledge/questions.yml):
+    # slot -> value, or list of values for a list slot
+    followups: dict[str, Any] = field(default_factory=dict)
     # character spans in the original text: one per scalar field, one per list item
     spans: dict[str, list[Span]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -106,6 +121,10 @@ class Facts:
             elif value is not None:
                 start, end = spans[0] if spans else (0, 0)
                 entities.append({"entity": entity, "value": value, "start": start, "end": end})
+        for slot, value in self.followups.items():
+            for item in value if isinstance(value, list) else [value]:
+                entities.append({"entity": FOLLOWUP_ENTITY, "value": f"{slot}={item}",
+                                 "start": 0, "end": 0})
         return entities
 
 
@@ -117,28 +136,37 @@ def _context_matcher(name: str) -> PhraseMatcher:
     return PhraseMatcher({name: vocab("fact_context", name) or []})
 
 
+_AGO_RE = LinearPattern(r"\s+ago\b")
+
+
 class _Context:
     """Which context words occur in which clause."""
 
     def __init__(self, text: str, clauses: list[Clause]) -> None:
         self.text = text
         self.clauses = clauses
+        self._index = {clause: i for i, clause in enumerate(clauses)}
         self._hits: dict[str, list[Hit]] = {}
+        self._starts: dict[str, list[int]] = {}
 
     def hits(self, name: str) -> list[Hit]:
         if name not in self._hits:
             found = _context_matcher(name).find(self.text)
             # "a week ago" is a date, not a rate
             self._hits[name] = [
-                h for h in found if not re.match(r"\s+ago\b", self.text[h.end:h.end + 5])
+                h for h in found if not _AGO_RE.match(self.text[h.end:h.end + 5])
             ]
+            self._starts[name] = [h.start for h in self._hits[name]]  # in order
         return self._hits[name]
 
     def has(self, name: str, clause: Clause) -> bool:
-        return any(clause.start <= h.start < clause.end for h in self.hits(name))
+        self.hits(name)
+        starts = self._starts[name]
+        i = bisect_left(starts, clause.start)
+        return i < len(starts) and starts[i] < clause.end
 
     def previous_clause(self, clause: Clause) -> Clause | None:
-        i = self.clauses.index(clause)
+        i = self._index[clause]
         return self.clauses[i - 1] if i > 0 else None
 
     def about_shoes(self, clause: Clause) -> bool:
@@ -151,12 +179,13 @@ class _Context:
             "shoes", previous)
 
 
-_EVENT_BEFORE_RE = re.compile(r"\b(?:a|an|my|the|that|this|his|her|our)\s+$")
-_EVENT_AFTER_RE = re.compile(r"^[\s-]*(?:race|run|parkrun|event|time\s+trial|pb|loop|route|in)\b")
-_RUN_EVERY_DAY_RE = re.compile(
+_EVENT_BEFORE_RE = LinearPattern(r"\b(?:a|an|my|the|that|this|his|her|our)\s+$")
+_EVENT_AFTER_RE = LinearPattern(r"[\s-]*(?:race|run|parkrun|event|time\s+trial|pb|loop|route|in)\b")
+_RUN_EVERY_DAY_RE = LinearPattern(
     r"\b(?:run|runs|running|ran|jog|jogging)\s+(?:\w+\s+)?(?:every\s+(?:single\s+)?day|daily|each\s+day)\b"
 )
-_BARE_WEEKLY_CTX_RE = re.compile(r"\b(?:mileage|milage|volume|weekly)\b")
+_BARE_WEEKLY_CTX_RE = LinearPattern(r"\b(?:mileage|milage|volume|weekly)\b")
+_DISTANCE_WORDS_RE = LinearPattern(r"\b(?:mileage|milage|distance|volume)\b")
 
 
 def _is_event_distance(text: str, q: Quantity) -> bool:
@@ -165,8 +194,59 @@ def _is_event_distance(text: str, q: Quantity) -> bool:
     return bool(_EVENT_BEFORE_RE.search(before) or _EVENT_AFTER_RE.match(text[q.end:q.end + 20]))
 
 
-def _in(clause: Clause, qs: Sequence[Quantity]) -> list[Quantity]:
-    return [q for q in qs if clause.start <= q.start < clause.end]
+_FROM_WORDS = ("from", "was", "were", "used")  # what _BEFORE_FROM_RE needs
+_TO_WORDS = ("to", "now", "currently", "these", "at")  # what _BEFORE_TO_RE needs
+
+
+def _may_count_runs_words(sub: str) -> bool:
+    """What :func:`_may_count_runs` needs, read from the words alone (before scanning the
+    clause for figures): a figure of runs needs a digit, "from 3 to 5 runs" needs "from",
+    ">" (also of "->"), "up" or "down" (up/down to)."""
+    if ORDINAL_RUN_RE.search(sub) is not None:
+        return True
+    digit = _DIGIT_RE.search(sub) is not None
+    if digit and (any(w in sub for w in ("from", ">", "up", "down"))
+                  or (any(w in sub for w in _FROM_WORDS) and any(w in sub for w in _TO_WORDS))):
+        return True
+    return (digit or EXTRA_RUN_RE.search(sub) is not None) and bool(matcher("direction").find(sub))
+
+
+_DIGIT_RE = re.compile("[0-9]")  # Python's `re` on purpose: one character, no backtracking
+
+
+def _may_count_runs(sub: str, qs: Sequence[Quantity]) -> bool:
+    """False when ``change_from_text(sub, qs, ranges_as_change=False)`` cannot read a change
+    of runs (its extras ``previous_runs_per_week``, ``added_runs`` or ``dropped_runs``): that
+    takes "a fourth run", a "from 3 to 5 runs" figure, "was 3 runs... now 5", or runs added
+    or dropped ("added a run", "2 more runs") with a direction word. Lets the fact extractor
+    skip, cheaply, the clauses of a long message that have none of these."""
+    if ORDINAL_RUN_RE.search(sub) is not None:
+        return True
+    run_figures = any(q.unit in RUN_UNITS for q in qs)
+    if run_figures and any(q.is_from_to and q.unit in RUN_UNITS for q in qs):
+        return True
+    if run_figures and any(w in sub for w in _FROM_WORDS) and any(w in sub for w in _TO_WORDS):
+        return True
+    return (run_figures or EXTRA_RUN_RE.search(sub) is not None) and bool(
+        matcher("direction").find(sub))
+
+
+_NOUN_AFTER_RE = LinearPattern(r"\s*(?:of\s+)?([a-z]+)")
+_HOURS_WORDS = frozenset({"a", "an", "per", "each", "every", "or", "ish", "hours", "hour",
+                          "hrs", "hr", "h", "at", "last", "night", "nights", "and", "to", "max",
+                          "tops", "maybe", "most", "on", "if", "in", "but", "so", "now"})
+
+
+def _counts_a_thing(text: str, q: Quantity) -> bool:
+    """ "a couple of beers the night before": the figure counts beers, not hours."""
+    m = _NOUN_AFTER_RE.match(text[q.end:q.end + 30])
+    return m is not None and m.group(1) not in _HOURS_WORDS
+
+
+def _in(clause: Clause, qs: Sequence[Quantity], starts: Sequence[int]) -> list[Quantity]:
+    """The quantities (in order, as scan() gives them; ``starts``: where they start) that
+    start in the clause."""
+    return list(qs[bisect_left(starts, clause.start):bisect_left(starts, clause.end)])
 
 
 # --------------------------------------------------------------------------- extraction
@@ -180,6 +260,7 @@ class _Builder:
         self.clauses = clauses_for(self.t)
         self.ctx = _Context(self.t, self.clauses)
         self.qs = scan(self.t)
+        self.q_starts = [q.start for q in self.qs]
         self.facts = Facts()
 
     def _set(self, name: str, value: Any, start: int, end: int, *, overwrite: bool = False) -> None:
@@ -199,7 +280,8 @@ class _Builder:
 
     def runs(self) -> None:
         for clause in self.clauses:
-            qs = _in(clause, self.qs)
+            check_budget()
+            qs = _in(clause, self.qs, self.q_starts)
             for q in qs:
                 if q.period != "week" or q.unit not in ("times", "runs", "days"):
                     continue
@@ -216,12 +298,14 @@ class _Builder:
     def weekly_and_shoes(self) -> None:
         weekly: list[tuple[Quantity, float, Span]] = []
         for clause in self.clauses:
-            qs = _in(clause, self.qs)
+            check_budget()
+            qs = _in(clause, self.qs, self.q_starts)
             freq = frequency([q for q in qs if q.period == "week"])
             previous = self.ctx.previous_clause(clause)
             earlier = None
             if freq is None and previous is not None:
-                earlier = frequency([q for q in _in(previous, self.qs) if q.period == "week"])
+                earlier = frequency(
+                    [q for q in _in(previous, self.qs, self.q_starts) if q.period == "week"])
                 if earlier is not None and any(
                         EACH_AFTER_RE.match(self.t[q.end:q.end + 20]) for q in qs):
                     freq = earlier  # "I do 3 runs a week, about 10k each"
@@ -273,14 +357,19 @@ class _Builder:
     def change(self) -> None:
         from_runs = False
         for clause in self.clauses:
+            check_budget()
             sub = self.t[clause.start:clause.end]
+            about_mileage = self.ctx.has("mileage", clause)
+            if not about_mileage and not _may_count_runs_words(sub):
+                continue  # change_from_text would find no change of runs here (below)
             qs = scan(sub)
+            if not about_mileage and not _may_count_runs(sub, qs):
+                continue
             result = change_from_text(sub, qs, self.facts.weekly_distance_km,
                                       self.facts.runs_per_week, ranges_as_change=False)
             extras = result.extras
             runs_based = "previous_runs_per_week" in extras or (
                 "added_runs" in extras or "dropped_runs" in extras)
-            about_mileage = self.ctx.has("mileage", clause)
             if not (runs_based or about_mileage):
                 continue
             start, end = clause.start + len(sub) - len(sub.lstrip()), clause.end
@@ -288,11 +377,13 @@ class _Builder:
                 if not runs_based and not qs and direction_of(sub) is None and not \
                         self.ctx.has("weekly", clause):
                     # "same as always" about running in general says nothing about distance
-                    if not re.search(r"\b(?:mileage|milage|distance|volume)\b", sub):
+                    if not _DISTANCE_WORDS_RE.search(sub):
                         continue
                 self._set("distance_increase_pct", result.value, start, end,
                           overwrite=from_runs and not runs_based)
                 from_runs = from_runs or runs_based
+            if "increase_weeks" in extras and result.status == "ok":
+                self._set("increase_weeks", extras["increase_weeks"], start, end)
             if "weekly_distance_km" in extras and 0 < extras["weekly_distance_km"] <= MAX_WEEKLY_KM:
                 self._set("weekly_distance_km", extras["weekly_distance_km"], start, end)
             if "previous_weekly_distance_km" in extras:
@@ -306,14 +397,16 @@ class _Builder:
     def sleep(self) -> None:
         candidates: list[Quantity] = []
         for clause in self.clauses:
-            qs = _in(clause, self.qs)
+            check_budget()
+            qs = _in(clause, self.qs, self.q_starts)
             sleepy = self.ctx.has("sleep", clause)
             timed = [q for q in qs if q.unit in ("h", "min") and (sleepy or q.period == "night")]
             if timed:
                 candidates.extend(timed)
             elif sleepy and not any(q.unit is not None for q in qs):
                 candidates.extend(
-                    q for q in qs if q.unit is None and 0 < q.value <= MAX_SLEEP_HOURS)
+                    q for q in qs if q.unit is None and 0 < q.value <= MAX_SLEEP_HOURS
+                    and not _counts_a_thing(self.t, q))
         hours: float | None = None
         span: tuple[int, int] | None = None
         if candidates:
@@ -343,19 +436,33 @@ class _Builder:
         for hit in find_labels(self.t, matcher("condition_hints")):
             if not hit.negated:
                 self._add("conditions_hints", hit.label, hit.start, hit.end)
-        timing = [h for h in find_labels(self.t, matcher("symptom_timing")) if not h.negated]
-        labels = {h.label for h in timing}
-        if labels:
-            value = "both" if "both" in labels or {"during", "after"} <= labels else timing[0].label
-            self._set("symptom_timing", value, timing[0].start, timing[-1].end)
+        followups = facts_in_message(self.t)
+        timing = followups.pop("symptom_timing", None)
+        if timing is not None:
+            self._set("symptom_timing", timing, 0, 0)
+        self.facts.followups = followups
 
     def build(self) -> Facts:
-        self.runs()
-        self.weekly_and_shoes()
-        self.change()
-        self.sleep()
-        self.phrases()
+        for step in (self.runs, self.weekly_and_shoes, self.change, self.sleep, self.phrases):
+            check_budget()
+            step()
         return self.facts
+
+
+@cache
+def warm_up() -> None:
+    """Load the vocabulary and compile every pattern extraction uses now (once), so that
+    no message's budget pays for it (the fact extractor calls it when it is loaded)."""
+    parsing_warm_up()
+    for path in (("volunteered_causes",), ("symptoms",), ("condition_hints",)):
+        matcher(*path)
+    for name in vocab("fact_context") or {}:
+        _context_matcher(str(name))
+    # the rest is built on first use (the follow-up questions' phrases, dates, clause
+    # splitting): one message that touches every path builds it here, not in a turn
+    extract_facts("My left calf has felt heavy and sore since March, gradually, only "
+                  "during runs; I haven't been ill, I'm on a statin and 30 km a week "
+                  "went up 10% for 3 weeks, 7 hours sleep, shoes 2 months old.")
 
 
 def extract_facts(text: str) -> Facts:

@@ -14,23 +14,32 @@ handled in :mod:`bot.triage.numbers`. Pure Python: no Rasa imports.
 from __future__ import annotations
 
 import re
+import weakref
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from datetime import date
+from functools import cache, lru_cache, wraps
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
 import yaml
 
+from bot.text_limits import OverBudget, budget, check_budget
 from bot.triage.numbers import (
     AGE_UNITS,
     DISTANCE_UNITS,
     NUM,
     WEEKS_PER_MONTH,
     Clause,
+    LinearMatch,
+    LinearPattern,
     Quantity,
+    before_matches,
     clause_of,
     clause_spans,
+    clear_shadows,
     normalize,
+    not_followed_by,
     per_week,
     scan,
     to_km,
@@ -66,16 +75,40 @@ class Parsed:
         return self.status == "ok"
 
 
+ParserT = TypeVar("ParserT", bound=Callable[..., Parsed])
+
+
+def bounded(parse: ParserT) -> ParserT:
+    """Run an answer parser under the per-message budget (bot.text_limits): an answer whose
+    reading would go over it is "unparsed" (asked again) with extras ``over_budget`` True,
+    instead of holding the action server. The parsers are linear, so only a machine far
+    slower than expected, or a regression, gets there."""
+
+    @wraps(parse)
+    def bounded_parse(*args: Any, **kwargs: Any) -> Parsed:
+        warm_up()  # the first use compiles the vocabulary: not part of any message's budget
+        try:
+            with budget():
+                return parse(*args, **kwargs)
+        except OverBudget:
+            return Parsed(None, "unparsed", {"over_budget": True})
+
+    return bounded_parse  # type: ignore[return-value]
+
+
 # =========================================================================== vocabulary
 
 
 @lru_cache(maxsize=1)
 def load_vocabulary() -> dict[str, Any]:
     """The answer vocabulary (``bot/knowledge/answer_vocabulary.yml``), read once."""
+    from bot.triage.vocabulary_schema import check_vocabulary
+
     with VOCABULARY_PATH.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     if not isinstance(data, dict):
         raise ValueError(f"{VOCABULARY_PATH} must hold a mapping")
+    check_vocabulary(data, str(VOCABULARY_PATH))
     return data
 
 
@@ -115,8 +148,9 @@ def _token_re(token: str) -> str:
     return _word_re(token)
 
 
-def compile_phrase(phrase: str) -> re.Pattern[str]:
-    """Regex for a vocabulary phrase (syntax described at the top of the YAML file)."""
+def phrase_regex(phrase: str) -> str:
+    """The regular expression of a vocabulary phrase, without what must not come before
+    or after it (syntax described at the top of the YAML file)."""
     tokens = str(phrase).lower().split()
     if not tokens:
         raise ValueError("empty phrase")
@@ -135,7 +169,37 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         if i == len(tokens) - 1 and (token[-1].isalpha() or token.endswith(")")):
             body += "(?:s|es)?"
         previous_was_word = True
-    return re.compile(rf"(?<![a-z0-9']){body}(?![a-z0-9])")
+    return body
+
+
+def compile_phrase(phrase: str) -> LinearPattern:
+    """Pattern for a vocabulary phrase, as a whole word or words: Python's
+    ``(?<![a-z0-9']){phrase_regex}(?![a-z0-9])``.
+
+    Run by RE2 (linear time): the "..." gap has two quantified parts that can match the
+    same characters (a "-" is in both classes), which took Python's backtracking `re`
+    time growing like n^6.5 on "drink ------...".
+    """
+    return LinearPattern(phrase_regex(phrase), prev_not="a-z0-9'", next_not="a-z0-9")
+
+
+def required_literal(phrase: str) -> str:
+    """The longest piece of text every match of ``phrase`` contains ("" when none): a
+    phrase whose piece is not in a text cannot match it, so its pattern is not run."""
+    best = ""
+    for token in str(phrase).lower().split():
+        if token == "..." or (token.startswith("(") and token.endswith(")") and len(token) > 2):
+            continue
+        if token in ("can't", "won't", "ain't"):
+            pieces = [{"can't": "can", "won't": "w", "ain't": "ain"}[token]]
+        elif token.endswith("n't") and len(token) > 3:
+            pieces = [token[:-3]]  # "{stem}n't" or "{stem} not"
+        else:
+            pieces = re.split(r"['-]", token)  # "'" is optional, "-" may be a space or nothing
+        for piece in pieces:
+            if len(piece) > len(best):
+                best = piece
+    return best
 
 
 @dataclass(frozen=True)
@@ -150,32 +214,70 @@ class Hit:
 
 
 class PhraseMatcher:
-    """Finds labelled phrases; where matches overlap the longest wins."""
+    """Finds labelled phrases; where matches overlap the longest wins.
+
+    Linear in the text: each phrase's pattern runs on RE2 (only when the text contains
+    the phrase's :func:`required_literal`), and overlaps are settled on a map of the
+    text's characters rather than pair by pair.
+    """
 
     def __init__(self, phrases: Mapping[str, Iterable[str]]) -> None:
-        self._patterns: list[tuple[str, re.Pattern[str]]] = []
+        self._patterns: list[tuple[str, LinearPattern, str, tuple[str, ...]]] = []
         for label, items in phrases.items():
             for phrase in items or []:
-                self._patterns.append((str(label), compile_phrase(str(phrase))))
+                pattern = compile_phrase(str(phrase))
+                gaps = tuple(name for name in pattern.groupindex if name.startswith("gap"))
+                self._patterns.append((str(label), pattern, required_literal(str(phrase)), gaps))
+        self._candidates: dict[str, list[Hit]] = {}
+        _MATCHERS.add(self)
+
+    def candidates(self, text: str) -> list[Hit]:
+        """Every match of every phrase, longest first (the last few texts are remembered)."""
+        found = self._candidates.get(text)
+        if found is not None:
+            return found
+        found = []
+        for label, pattern, literal, gap_names in self._patterns:
+            if literal not in text:
+                continue
+            check_budget()
+            for m in pattern.finditer(text):
+                found.append(Hit(label, m.start(), m.end(), tuple(m.span(n) for n in gap_names)))
+        found.sort(key=lambda h: (-(h.end - h.start), h.start))
+        if len(self._candidates) >= 8:
+            self._candidates.clear()
+        self._candidates[text] = found
+        return found
 
     def find(self, text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[Hit]:
         """Non-overlapping hits in ``text`` (not overlapping ``blocked`` spans), by position."""
-        candidates: list[Hit] = []
-        for label, pattern in self._patterns:
-            for m in pattern.finditer(text):
-                gaps = tuple(
-                    m.span(name) for name in pattern.groupindex if name.startswith("gap")
-                )
-                candidates.append(Hit(label, m.start(), m.end(), gaps))
-        candidates.sort(key=lambda h: (-(h.end - h.start), h.start))
+        candidates = self.candidates(text)
+        if not candidates:
+            return []
+        used = bytearray(len(text) + 1)
+        for s, e in blocked:
+            s, e = max(s, 0), min(e, len(text))
+            if s < e:
+                used[s:e] = b"\x01" * (e - s)
         taken: list[Hit] = []
-        spans = list(blocked)
         for hit in candidates:
-            if any(hit.start < e and s < hit.end for s, e in spans):
+            if hit.start < hit.end and used.find(1, hit.start, hit.end) >= 0:
                 continue
             taken.append(hit)
-            spans.append((hit.start, hit.end))
+            used[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
         return sorted(taken, key=lambda h: h.start)
+
+
+_MATCHERS: "weakref.WeakSet[PhraseMatcher]" = weakref.WeakSet()
+
+
+def clear_caches() -> None:
+    """Forget what was remembered about recent texts (benchmarks time cold messages)."""
+    for m in list(_MATCHERS):
+        m._candidates.clear()
+    for cached in (clauses_for, _word_runs, _shoe_phrase_hits, _after_frequency):
+        cached.cache_clear()
+    clear_shadows()
 
 
 @cache
@@ -206,13 +308,57 @@ def diet_matcher(answer: bool) -> PhraseMatcher:
     return _merged_matcher(("diet", "anywhere"))
 
 
+@lru_cache(maxsize=16)
 def clauses_for(text: str) -> list[Clause]:
-    """Clauses of normalised text, using the vocabulary's clause-break words."""
+    """Clauses of normalised text, using the vocabulary's clause-break words (read-only:
+    the last few texts' lists are shared)."""
     return clause_spans(text, vocab("clause_break_words") or [])
 
 
+# Python's `re` on purpose: one character class repeated cannot backtrack, each character
+# is read once (and it is several times faster than a Python loop over RE2 matches).
+_WORD_RUN_RE = re.compile(r"[\w']+")
+
+
+class _WordRuns:
+    """Where the runs of word characters (and "'") of a text start and end, in order."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for m in _WORD_RUN_RE.finditer(text):
+            self.starts.append(m.start())
+            self.ends.append(m.end())
+
+    def between(self, start: int, end: int) -> int:
+        """The number of words in ``text[start:end]`` (a word cut by either end counts)."""
+        if start >= end:
+            return 0
+        return max(0, bisect_left(self.starts, end) - bisect_right(self.ends, start))
+
+
+@lru_cache(maxsize=16)
+def _word_runs(text: str) -> _WordRuns:
+    return _WordRuns(text)
+
+
 def _words_between(text: str, start: int, end: int) -> int:
-    return len(re.findall(r"[\w']+", text[start:end]))
+    r"""``len(re.findall(r"[\w']+", text[start:end]))`` in O(log n)."""
+    return _word_runs(text).between(start, end)
+
+
+def _first_close_cue(words: _WordRuns, cue_ends: Sequence[int], lo: int, hi: int, point: int,
+                     window: int) -> int:
+    """The first index in ``[lo, hi)`` whose cue ends at most ``window`` words before
+    ``point`` (``hi`` if none): the further a cue ends from the point the more words lie
+    between, so a binary search finds it."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if words.between(cue_ends[mid], point) <= window:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def apply_negation(text: str, hits: list[Hit], protected: Sequence[Hit] = ()) -> list[Hit]:
@@ -226,24 +372,33 @@ def apply_negation(text: str, hits: list[Hit], protected: Sequence[Hit] = ()) ->
         return []
     window = int(vocab("negation", "window_words") or 3)
     clauses = clauses_for(text)
-    cues = matcher("negation", "cues").find(text)
-    others = [(h.start, h.end) for h in (*hits, *protected)]
+    cues = matcher("negation", "cues").find(text)  # in order and not overlapping
+    if not cues:
+        return [Hit(h.label, h.start, h.end, h.gaps, False) for h in hits]
+    words = _word_runs(text)
+    starts = [c.start for c in cues]
+    ends = [c.end for c in cues]
+    # free[k]: how many of the first k cues are not inside another phrase
+    others = sorted((h.start, h.end) for h in (*hits, *protected))
+    free = [0]
+    j, reach = 0, -1
+    for cue in cues:
+        while j < len(others) and others[j][0] <= cue.start:
+            reach = max(reach, others[j][1])
+            j += 1
+        free.append(free[-1] + (0 if reach >= cue.end else 1))
     result = []
     for hit in hits:
         clause = clause_of(clauses, hit.start)
         c_start = clause.start if clause else 0
-        count = 0
-        for cue in cues:
-            inside_gap = any(gs <= cue.start and cue.end <= ge for gs, ge in hit.gaps if gs >= 0)
-            if inside_gap:
-                count += 1
-                continue
-            if cue.start < c_start or cue.end > hit.start:
-                continue
-            if any(s <= cue.start and cue.end <= e for s, e in others):
-                continue
-            if _words_between(text, cue.end, hit.start) <= window:
-                count += 1
+        # cues inside the phrase's "..." gaps
+        count = sum(max(0, bisect_right(ends, ge) - bisect_left(starts, gs))
+                    for gs, ge in hit.gaps if gs >= 0)
+        # free cues in the clause, before the phrase, at most `window` words away
+        lo, hi = bisect_left(starts, c_start), bisect_right(ends, hit.start)
+        if lo < hi:
+            first = _first_close_cue(words, ends, lo, hi, hit.start, window)
+            count += free[hi] - free[first]
         result.append(Hit(hit.label, hit.start, hit.end, hit.gaps, count % 2 == 1))
     return result
 
@@ -269,18 +424,59 @@ def _unique(labels: Iterable[str]) -> list[str]:
     return out
 
 
+@cache
+def warm_up() -> None:
+    """Load the vocabulary and compile every pattern of this module now (once), so that
+    no message's budget pays for it."""
+    for path in (("negation", "cues"), ("dont_know", "anywhere"), ("recency_markers",),
+                 ("direction",), ("steady", "phrases"), ("shoes", "future_cues")):
+        matcher(*path)
+    diet_matcher(True)
+    diet_matcher(False)
+    _shoe_matcher()
+    clauses_for("warm up")
+
+
 # =========================================================================== don't know
+
+
+
+class _KeepWords(dict):  # type: ignore[type-arg]
+    """str.translate table: what is neither a word character (Python's \\w), white space,
+    "'" nor "/" becomes a space; each character is looked at once, then remembered."""
+
+    def __missing__(self, code: int) -> int:
+        ch = chr(code)
+        value = code if (ch.isalnum() or ch.isspace() or ch in "_'/") else 32
+        if len(self) > 20000:
+            self.clear()
+        self[code] = value
+        return value
+
+
+_KEEP_WORDS = _KeepWords()
+
+
+def _words(text: str) -> list[str]:
+    r"""``re.sub(r"[^\w\s'/]", " ", text).split()`` in one pass of str.translate."""
+    return text.translate(_KEEP_WORDS).split()
+
 
 
 def _dont_know_norm(text: str) -> bool:
     if matcher("dont_know", "anywhere").find(text):
         return True
-    filler = {str(w).lower() for w in vocab("dont_know", "filler_words") or []}
-    words = [w for w in re.sub(r"[^\w\s'/]", " ", text).split() if w not in filler]
+    filler = _lowered("dont_know", "filler_words")
+    words = [w for w in _words(text) if w not in filler]
     if not words:
         return False
-    whole = {str(p).lower() for p in vocab("dont_know", "whole_answer") or []}
-    return " ".join(words) in whole
+    return " ".join(words) in _lowered("dont_know", "whole_answer")
+
+
+@cache
+def _lowered(*path: str) -> frozenset[str]:
+    """A vocabulary list as a set of lower-case strings."""
+    return frozenset(str(p).lower() for p in vocab(*path) or [])
 
 
 def is_dont_know(text: str) -> bool:
@@ -318,13 +514,19 @@ def latest_recent(
 ) -> Quantity | None:
     """The last figure in a clause with a recency marker, or None."""
     clauses = clauses if clauses is not None else clauses_for(text)
-    markers = matcher("recency_markers").find(text)
+    markers = [h.start for h in matcher("recency_markers").find(text)]  # in order
     recent = []
     for q in qs:
         clause = clause_of(clauses, q.start)
-        if clause and any(clause.start <= h.start < clause.end for h in markers):
+        if clause and _any_between(markers, clause.start, clause.end):
             recent.append(q)
     return recent[-1] if recent else None
+
+
+def _any_between(positions: Sequence[int], start: int, end: int) -> bool:
+    """True when one of the sorted ``positions`` is in ``[start, end)``."""
+    i = bisect_left(positions, start)
+    return i < len(positions) and positions[i] < end
 
 
 def frequency(qs: Sequence[Quantity]) -> Quantity | None:
@@ -337,13 +539,38 @@ def frequency(qs: Sequence[Quantity]) -> Quantity | None:
     return None
 
 
-EACH_AFTER_RE = re.compile(r"^\s*(?:each|per\s+run|a\s+run|a\s+go|apiece|every\s+time)\b")
-_PER_RUN_BETWEEN_RE = re.compile(
-    r"^\s*(?:(?:runs?|jogs?|sessions?|outings?|each|at\s+a\s+time|about|around|roughly|maybe)\s*)*$"
+# Use with .match (anchored where the search starts).
+EACH_AFTER_RE = LinearPattern(r"\s*(?:each|per\s+run|a\s+run|a\s+go|apiece|every\s+time)\b")
+# What may stand between a per-run distance and how often ("8 miles, runs, 4 times"); with
+# leftmost-longest matching, from the distance's end on: see _between_is_per_run.
+_PER_RUN_BETWEEN_RE = LinearPattern(
+    r"\s*(?:(?:runs?|jogs?|sessions?|outings?|each|at\s+a\s+time|about|around|roughly|maybe)\s*)*",
+    longest=True,
 )
-_PER_RUN_AFTER_RE = re.compile(
-    r"^\s*(?:(?:runs?|sessions?|outings?)\s+)?(?:a\s+week\s+)?(?:of|x|at|@)\b|^\s*x"
+# After "N times/runs" and before the distance: "3 runs of 10k", "3x10k", "4 times a week at 8k".
+_PER_RUN_AFTER_RE = LinearPattern(
+    r"\s*(?:(?:runs?|sessions?|outings?)\s+)?(?:a\s+week\s+)?(?:of|x|at|@)"
 )
+_X_AFTER_RE = LinearPattern(r"\s*x")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # Python's \w
+
+
+@lru_cache(maxsize=64)
+def _after_frequency(text: str, pos: int) -> tuple[int, int, int]:
+    """From the end ``pos`` of an "N times/runs" figure: where the white space after it
+    ends, where "runs of"/"x"/"at"... (``_PER_RUN_AFTER_RE``) ends (-1: no such words) and
+    where "x" (``_X_AFTER_RE``) ends (-1). Remembered, because every distance after the
+    figure asks."""
+    m = _SPACES_AFTER_RE.match(text, pos)
+    words = _PER_RUN_AFTER_RE.match(text, pos)
+    x = _X_AFTER_RE.match(text, pos)
+    return (m.end() if m else pos, words.end() if words else -1, x.end() if x else -1)
+
+
+_SPACES_AFTER_RE = LinearPattern(r"\s*")
 
 
 def multiplies(text: str, dist: Quantity, freq: Quantity) -> bool:
@@ -351,15 +578,32 @@ def multiplies(text: str, dist: Quantity, freq: Quantity) -> bool:
 
     "8 miles 4 times a week", "5k three times a week", "3 runs of 10k", "3x10k" multiply;
     "4 times a week, about 40 km" and "30k over 4 runs" do not.
+
+    Linear in the text over all the distances of a message: nothing between the two figures
+    is copied. Before the figure, the words between must all be per-run words: the longest
+    run of them from the distance stops at the figure's first digit (the words have none),
+    so it reaches the figure exactly when all of the text between is such words. After it,
+    the words after the figure ("runs of", "x", "at") are matched once per figure; they must
+    end within the text between, followed by a word boundary as the text between sees it.
     """
     if dist.end <= freq.start:
-        return bool(_PER_RUN_BETWEEN_RE.match(text[dist.end:freq.start]))
-    between = text[freq.end:dist.start]
-    if freq.unit == "times" and not between.strip():
+        m = _PER_RUN_BETWEEN_RE.match(text, dist.end)
+        return m is not None and m.end() == freq.start
+    spaces_end, words_end, x_end = _after_frequency(text, freq.end)
+    if freq.unit == "times" and spaces_end >= dist.start:
         return True  # "3x10k", "3 x 10k"
     if EACH_AFTER_RE.match(text[dist.end:dist.end + 20]):
         return True  # "3 runs a week, about 10k each"
-    return bool(_PER_RUN_AFTER_RE.match(between))
+    if 0 <= x_end <= dist.start:
+        return True
+    if 0 <= words_end <= dist.start:
+        # (?:of|x|at|@)\b within text[freq.end:dist.start]: at its end, the boundary is there
+        # when the last character is a word character; inside, as in the whole text
+        last = _is_word_char(text[words_end - 1])
+        if words_end == dist.start:
+            return last
+        return last != _is_word_char(text[words_end])
+    return False
 
 
 def weekly_km_from(text: str, dist: Quantity, freq: Quantity | None) -> tuple[float, float | None]:
@@ -380,11 +624,13 @@ def _round(value: float, places: int = 2) -> float:
 # =========================================================================== weekly distance
 
 
-_DAY_NAME_RE = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)s?\b"
+_DAY_NAME_RE = LinearPattern(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)s?\b",
+    needs=["day", "weekend"],
 )
 
 
+@bounded
 def parse_weekly_distance(text: str) -> Parsed:
     """Kilometres run per week.
 
@@ -424,36 +670,47 @@ def parse_weekly_distance(text: str) -> Parsed:
 
 # =========================================================================== distance change
 
-_MULTIPLIERS: list[tuple[re.Pattern[str], float]] = [
-    (re.compile(r"\b(?:doubled|doubling|double|twice\s+as\s+(?:much|far)|2\s+times\s+as\s+(?:much|far)|x\s*2)\b"
-                r"(?![\s-]*(?:run|session|day|header))"), 100.0),
-    (re.compile(r"\b(?:tripled|tripling|triple|3\s+times\s+as\s+(?:much|far)|x\s*3)\b"), 200.0),
-    (re.compile(r"\b(?:quadrupled|quadruple|4\s+times\s+as\s+(?:much|far)|x\s*4)\b"), 300.0),
-    (re.compile(r"\b(?:halved|halving|in\s+half|half\s+as\s+(?:much|far)|half\s+what)\b"), -50.0),
+_MULTIPLIERS: list[tuple[LinearPattern, float]] = [
+    # "doubled" but not "a double run/session/day/header"
+    (LinearPattern(r"\b(?:doubled|doubling|double|twice\s+as\s+(?:much|far)|2\s+times\s+as\s+(?:much|far)"
+                   r"|x\s*2)\b(?P<_end>)"
+                   + not_followed_by(["run", "session", "day", "header"], skip=r"\s-"),
+                   needs=["doubl", "twice", "times", "x"]), 100.0),
+    (LinearPattern(r"\b(?:tripled|tripling|triple|3\s+times\s+as\s+(?:much|far)|x\s*3)\b",
+                   needs=["tripl", "times", "x"]), 200.0),
+    (LinearPattern(r"\b(?:quadrupled|quadruple|4\s+times\s+as\s+(?:much|far)|x\s*4)\b",
+                   needs=["quadrupl", "times", "x"]), 300.0),
+    (LinearPattern(r"\b(?:halved|halving|in\s+half|half\s+as\s+(?:much|far)|half\s+what)\b",
+                   needs=["halv", "half"]), -50.0),
 ]
-_BY_FRACTION_RE = re.compile(
+_BY_FRACTION_RE = LinearPattern(
     r"\bby\s+(?:about\s+|around\s+|roughly\s+|nearly\s+|almost\s+)?(?:a|1|one)?\s*"
-    r"(half|third|quarter|fifth)\b"
+    r"(half|third|quarter|fifth)\b",
+    needs=["by"],
 )
 _FRACTIONS = {"half": 50.0, "third": 33.3, "quarter": 25.0, "fifth": 20.0}
-_N_TIMES_MORE_RE = re.compile(rf"\b({NUM})\s+times\s+(?:as\s+much|more|as\s+far)\b")
+_N_TIMES_MORE_RE = LinearPattern(rf"\b({NUM})\s+times\s+(?:as\s+much|more|as\s+far)\b",
+                                 needs=["times"])
+_RUN_WORDS = ("run", "session", "day", "outing", "jog")
 _ORDINALS = {
     "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7,
 }
-_ORDINAL_RUN_RE = re.compile(
+_ORDINAL_RUN_RE = LinearPattern(
     r"\b(?:a|an|my)?\s*(second|third|fourth|fifth|sixth|seventh|2nd|3rd|4th|5th|6th|7th)\s+"
-    r"(?:weekly\s+|easy\s+|short\s+|long\s+)?(?:run|session|day|outing|jog)\b"
+    r"(?:weekly\s+|easy\s+|short\s+|long\s+)?(?:run|session|day|outing|jog)\b",
+    needs=_RUN_WORDS,
 )
-_EXTRA_RUN_RE = re.compile(
+_EXTRA_RUN_RE = LinearPattern(
     r"\b(?:an?|1|another|one)\s+(?:extra|more|additional|further|other|new)?\s*"
     r"(?:weekly\s+|easy\s+|short\s+|long\s+)?(?:run|session|running\s+day|day|outing|jog)s?\b"
-    r"|\b(?:another|extra|additional)\s+(?:run|session|day|outing|jog)\b"
+    r"|\b(?:another|extra|additional)\s+(?:run|session|day|outing|jog)\b",
+    needs=_RUN_WORDS,
 )
 _APPROX = r"(?:about\s+|around\s+|roughly\s+|approx(?:imately)?\s+|~\s*)?"
-_BEFORE_FROM_RE = re.compile(rf"\b(?:from|was|were|used\s+to\s+(?:be|do|run))\s+{_APPROX}$")
-_BEFORE_TO_RE = re.compile(rf"\b(?:to|now|currently|these\s+days|at)\s+{_APPROX}$")
-_BEFORE_BY_RE = re.compile(rf"\bby\s+{_APPROX}$")
+_BEFORE_FROM_RE = LinearPattern(rf"\b(?:from|was|were|used\s+to\s+(?:be|do|run))\s+{_APPROX}$")
+_BEFORE_TO_RE = LinearPattern(rf"\b(?:to|now|currently|these\s+days|at)\s+{_APPROX}$")
+_BEFORE_BY_RE = LinearPattern(rf"\bby\s+{_APPROX}$")
 
 
 _NOT_DISTANCE_OR_RUNS = frozenset({"clock", "h", "min", "weight", "months", "years", "weeks"})
@@ -476,9 +733,8 @@ def _is_steady(text: str) -> bool:
     hits = find_labels(text, matcher("steady", "phrases"))
     if any(not h.negated for h in hits):
         return True
-    words = re.sub(r"[^\w\s'/]", " ", text).split()
-    whole = {str(p).lower() for p in vocab("steady", "whole_answer") or []}
-    return " ".join(words) in whole
+    words = _words(text)
+    return " ".join(words) in _lowered("steady", "whole_answer")
 
 
 def _pct(previous: float, current: float) -> float:
@@ -512,23 +768,54 @@ def _change_from_pair(
     })
 
 
+def change_span_weeks(qs: Sequence[Quantity]) -> float | None:
+    """The time span a change is said over, in weeks: "over two months", "in the last 3
+    weeks", "for 5 weeks" (the first duration said; None when there is none)."""
+    for q in qs:
+        if q.unit in AGE_UNITS and q.period is None and q.b is None and q.value > 0:
+            months = to_months(q.value, q.unit)
+            if months is not None:
+                return round(months * WEEKS_PER_MONTH, 1)
+    return None
+
+
 def change_from_text(
     t: str, qs: Sequence[Quantity], current_weekly_km: float | None = None,
     runs_per_week: float | None = None, ranges_as_change: bool = True,
 ) -> Parsed:
     """Distance change read from normalised text ``t`` ("ok" or "unparsed"); see
     :func:`parse_distance_change`. With ``ranges_as_change`` (an answer to the change
-    question) "20-25" reads as "from 20 to 25"; otherwise only "from 20 to 25" does."""
+    question) "20-25" reads as "from 20 to 25"; otherwise only "from 20 to 25" does.
+    A time span said with the change ("over two months") is kept in extras
+    ``increase_weeks``: the engine judges the change as a weekly rate."""
+    result = _change_from_text(t, qs, current_weekly_km, runs_per_week, ranges_as_change)
+    if result.status == "ok" and "increase_weeks" not in result.extras:
+        weeks = change_span_weeks(qs)
+        if weeks is not None:
+            result.extras["increase_weeks"] = weeks
+    return result
+
+
+def _change_from_text(
+    t: str, qs: Sequence[Quantity], current_weekly_km: float | None,
+    runs_per_week: float | None, ranges_as_change: bool,
+) -> Parsed:
     direction = direction_of(t)
     sign = -1.0 if direction == "down" else 1.0
     extras: dict[str, Any] = {}
     if direction in ("up", "down"):
         extras["direction"] = direction
 
-    # 1. percentages: "up 20%", "20 percent more", "down 10%"
+    # 1. percentages: "up 20%", "20 percent more", "down 10%"; a rate "10% a week" for a
+    #    span compounds ("10% a week for 5 weeks": +61% in all)
     pcts = [q for q in qs if q.unit == "pct"]
     if pcts:
         q = recent_quantity(t, pcts)
+        if q.period == "week":
+            weeks = change_span_weeks(qs) or 1.0
+            rate = sign * abs(q.value)
+            total = ((1 + rate / 100.0) ** weeks - 1) * 100.0
+            return Parsed(round(total, 1), "ok", {**extras, "increase_weeks": weeks})
         return Parsed(round(sign * abs(q.value), 1), "ok", extras)
 
     # 2. multipliers: doubled, tripled, halved, "3 times as much"
@@ -547,13 +834,13 @@ def change_from_text(
     # 3. from/to: "went from 20 to 35", "dropped from 40 to 30", "3 to 5 runs a week"
     usable = [q for q in qs if q.unit not in _NOT_DISTANCE_OR_RUNS]
     for q in usable:
-        as_change = ranges_as_change and not _BEFORE_BY_RE.search(_before(t, q, 12))
+        as_change = ranges_as_change and not before_matches(_BEFORE_BY_RE, _before(t, q, 12))
         if q.b is not None and (q.is_from_to or as_change):
             found = _change_from_pair(q, None, q.a, q.b)
             if found:
                 return found
-    froms = [q for q in usable if q.b is None and _BEFORE_FROM_RE.search(_before(t, q))]
-    tos = [q for q in usable if q.b is None and _BEFORE_TO_RE.search(_before(t, q))]
+    froms = [q for q in usable if q.b is None and before_matches(_BEFORE_FROM_RE, _before(t, q))]
+    tos = [q for q in usable if q.b is None and before_matches(_BEFORE_TO_RE, _before(t, q))]
     if froms and tos:
         found = _change_from_pair(froms[0], tos[0], froms[0].a, tos[0].a)
         if found:
@@ -618,6 +905,7 @@ def change_from_text(
     return Parsed(None, "unparsed", extras)
 
 
+@bounded
 def parse_distance_change(
     text: str, current_weekly_km: float | None = None, runs_per_week: float | None = None
 ) -> Parsed:
@@ -653,10 +941,12 @@ def parse_distance_change(
 
 # =========================================================================== sleep
 
-_MIDNIGHT_RE = re.compile(r"\bmidnight\b")
-_MIDDAY_RE = re.compile(r"\b(?:noon|midday)\b")
-_BED_WORDS_RE = re.compile(r"\b(?:bed|sleep|asleep|lights\s+out|turn\s+in|crash|kip|night)\b")
-_WAKE_WORDS_RE = re.compile(r"\b(?:up|wake|woke|waking|alarm|rise|morning|get\s+up|awake)\b")
+_MIDNIGHT_RE = LinearPattern(r"\bmidnight\b", needs=["midnight"])
+_MIDDAY_RE = LinearPattern(r"\b(?:noon|midday)\b", needs=["noon", "midday"])
+_BED_WORDS_RE = LinearPattern(r"\b(?:bed|sleep|asleep|lights\s+out|turn\s+in|crash|kip|night)\b")
+_PM_RE = LinearPattern(r"p\.?m")
+_MERIDIEM_RE = LinearPattern(r"[ap]\.?m")
+_WAKE_WORDS_RE = LinearPattern(r"\b(?:up|wake|woke|waking|alarm|rise|morning|get\s+up|awake)\b")
 
 
 def sleep_value(q: Quantity) -> float:
@@ -676,7 +966,7 @@ def sleep_value(q: Quantity) -> float:
 def _clock_24(q: Quantity, text: str) -> float:
     value = q.value % 12
     suffix = text[q.start:q.end]
-    if "p" in suffix and re.search(r"p\.?m", suffix):
+    if "p" in suffix and _PM_RE.search(suffix):
         value += 12
     return value
 
@@ -701,7 +991,7 @@ def sleep_from_clock(t: str, qs: Sequence[Quantity], strict: bool = False) -> fl
         if strict:
             return None
         bed, wake = clocks[0], clocks[-1]
-    has_meridiem = any(re.search(r"[ap]\.?m", t[q.start:q.end]) for q in (bed, wake))
+    has_meridiem = any(_MERIDIEM_RE.search(t[q.start:q.end]) for q in (bed, wake))
     if has_meridiem:
         hours = (_clock_24(wake, t) - _clock_24(bed, t)) % 24
     else:
@@ -709,6 +999,7 @@ def sleep_from_clock(t: str, qs: Sequence[Quantity], strict: bool = False) -> fl
     return hours or None
 
 
+@bounded
 def parse_sleep_hours(text: str) -> Parsed:
     """Hours of sleep a night.
 
@@ -757,6 +1048,7 @@ def diet_hits(text: str, answer: bool = True) -> list[Hit]:
     return out
 
 
+@bounded
 def parse_diet(text: str) -> Parsed:
     """Diet ids (see ARCHITECTURE.md) mentioned in the answer, in order of mention.
 
@@ -780,13 +1072,35 @@ def parse_diet(text: str) -> Parsed:
 
 # =========================================================================== shoes
 
-A_PERIOD_RE = re.compile(r"\b(?:a|an|one)\s+(year|month|week)s?\b")
-_RATE_BEFORE_RE = re.compile(r"(?:\d\s*[a-z%']*|\bper|\bonce|\btwice|\bdays?|\btimes)\s*$")
+A_PERIOD_RE = LinearPattern(r"\b(?:a|an|one)\s+(year|month|week)s?\b",
+                            needs=["year", "month", "week"])
+_RATE_WORDS = ("per", "once", "twice", "day", "days", "times")
+_UNIT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz%'")
 
 
-def one_period(m: re.Match[str]) -> str:
+def _after_rate(text: str, end: int) -> bool:
+    """True when ``text[:end]`` ends, white space aside, in a figure with its unit ("50 km")
+    or in "per", "once", "twice", "day(s)" or "times": what the pattern
+    ``(?:\\d\\s*[a-z%']*|\bper|\bonce|\btwice|\bdays?|\btimes)\\s*$`` finds, read backwards
+    from ``end`` so that only the characters it looks at are read (linear over a message)."""
+    i = end
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    for word in _RATE_WORDS:
+        start = i - len(word)
+        if start >= 0 and text.startswith(word, start) and (
+                start == 0 or not _is_word_char(text[start - 1])):
+            return True
+    while i > 0 and text[i - 1] in _UNIT_CHARS:
+        i -= 1
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i > 0 and "0" <= text[i - 1] <= "9"
+
+
+def one_period(m: LinearMatch) -> str:
     """ "a year" -> "1 year" for shoe ages, but not the "a week" of "50 km a week"."""
-    if _RATE_BEFORE_RE.search(m.string[:m.start()]):
+    if _after_rate(m.string, m.start()):
         return m.group(0)
     return f"1 {m.group(1)}"
 
@@ -810,18 +1124,25 @@ def _shoe_matcher() -> PhraseMatcher:
 def shoe_phrase_hits(text: str) -> list[Hit]:
     """Shoe phrases ("new", "fairly new", "for ages") with negation and "I need new ones"
     (future cues) applied."""
+    return list(_shoe_phrase_hits(text))
+
+
+@lru_cache(maxsize=8)
+def _shoe_phrase_hits(text: str) -> tuple[Hit, ...]:
     hits = find_labels(text, _shoe_matcher())
-    future = matcher("shoes", "future_cues").find(text)
+    future_ends = [f.end for f in matcher("shoes", "future_cues").find(text)]  # in order
     out = []
     for hit in hits:
-        if hit.label in ("new",) and any(
-            f.end <= hit.start and _words_between(text, f.end, hit.start) <= 3 for f in future
-        ):
-            continue
+        if hit.label in ("new",):
+            # the nearest future cue before the phrase is the one with the fewest words between
+            i = bisect_right(future_ends, hit.start) - 1
+            if i >= 0 and _words_between(text, future_ends[i], hit.start) <= 3:
+                continue
         out.append(hit)
-    return out
+    return tuple(out)
 
 
+@bounded
 def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
     """Kilometres on the runner's current shoes.
 
@@ -833,7 +1154,8 @@ def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
     with value None: the age is known, the distance is not. "6 months old and about 500k
     on them" gives both. Vague answers ("same pair for ages", "fairly new") -> "unparsed"
     with extras ``shoe_age_vague`` True and ``shoe_wear`` "high"/"low". Dates ("bought them
-    in March") are not read. Outside 0 <= km <= 5000 -> "unparsed".
+    last spring", "in March", "for Xmas") give the age (bot/triage/dates.py). Outside
+    0 <= km <= 5000 -> "unparsed".
     """
     nt = normalize(text)
     nt.sub(A_PERIOD_RE, one_period)
@@ -841,6 +1163,11 @@ def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
     qs = scan(t)
     extras: dict[str, Any] = {}
     age, age_q = shoe_age_months(qs)
+    if age is None:
+        # a date: "bought them last spring", "got them for Xmas", "in March"
+        from bot.triage.dates import months_ago
+
+        age = months_ago(t, date.today())
     rates = [q for q in qs if q.unit in DISTANCE_UNITS and q.period]
     dists = [q for q in qs if q.unit in DISTANCE_UNITS and not q.period]
     if not dists:

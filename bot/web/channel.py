@@ -14,6 +14,19 @@ Use it in credentials.yml instead of ``socketio:``, with the same options::
       bot_message_evt: bot_uttered
       session_persistence: true
 
+The conversation id is no longer the credential (``bot.security.session_ids``,
+docs/security.md): on ``session_request`` the server issues the id and a token
+(HMAC-SHA256 of the id and an expiry, with ``BOT_SESSION_SECRET``) and answers
+``session_confirm`` with ``{"session_id": ..., "session_token": ...}``; the page
+keeps both and sends both with every message. A ``session_request`` whose id has
+no valid token (missing, wrong, expired, or an id of the old unsigned format) is
+answered with a fresh id and token, so the page starts a new conversation and
+the socket never joins the room of the id it asked for (before, any id joined
+that conversation's room and heard its replies live). A ``user_uttered`` without
+a valid token for its ``session_id`` is refused with a bot message to that socket
+only. A valid ``session_request`` renews the token (the lifetime counts from the
+last connection). The token is neither stored nor logged.
+
 It also checks what the page (or any socket.io client) sends, like every other
 channel (``bot.security.input``, docs/security.md):
 
@@ -26,20 +39,21 @@ channel (``bot.security.input``, docs/security.md):
   gets a direct answer without touching the conversation; the turn runs through
   ``bot.channels.turn_guard`` (a failed custom action or a broken turn ends with
   a note);
-* ``session_request`` with an unusable ``session_id`` is confirmed with a fresh
-  id (as Rasa does for none), so the page starts a new conversation;
+* ``session_request`` with an unusable or unproven ``session_id`` is confirmed
+  with a fresh id (as Rasa does for none), so the page starts a new conversation;
+* messages over the conversation's rate limit (``bot.security.rate_limit``) are
+  not run; each gets "You're sending messages faster than I can read them …";
 * a frame that is not a socket.io packet (broken JSON, junk) closes that one
   connection instead of logging a traceback and leaving it open.
 
-Everything else (the ``/socket.io`` path, ``session_confirm``, session
-persistence, the channel name ``socketio``) is Rasa's own code, unchanged.
+Everything else (the ``/socket.io`` path, session persistence through the
+conversation's room, the channel name ``socketio``) is Rasa's own code, unchanged.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
 from typing import Any, Awaitable, Callable, Dict, List
 
 from rasa.core.channels.channel import UserMessage
@@ -51,11 +65,13 @@ from bot.channels.turn_guard import guarded_turn, install_watcher
 from bot.dialogue.button_answers import ANSWER_TO, question_token
 from bot.security.input import (
     BAD_SESSION_REPLY,
+    SESSION_NOT_PROVEN_REPLY,
     UNREADABLE_REPLY,
     BadRequest,
     check_sender,
     read_text,
 )
+from bot.security.session_ids import signer_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +123,7 @@ class SocketIOInput(RasaSocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         install_watcher()
+        signer = signer_from_env()  # a bad BOT_SESSION_SECRET stops the server at start
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
@@ -136,7 +153,8 @@ class SocketIOInput(RasaSocketIOInput):
         # Registering an event again replaces Rasa's handler for it.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None, *_: Any) -> None:
-            session_id = data.get("session_id") if isinstance(data, dict) else None
+            fields = data if isinstance(data, dict) else {}
+            session_id = fields.get("session_id")
             if session_id is not None:
                 try:
                     check_sender(session_id, "session_id")
@@ -144,12 +162,21 @@ class SocketIOInput(RasaSocketIOInput):
                     logger.warning("socket.io session_request refused (%s); "
                                    "confirming a new session id", error)
                     session_id = None
+            if session_id is not None and not signer.verify(session_id,
+                                                            fields.get("session_token")):
+                # Neither the id nor the token is logged.
+                logger.warning("socket.io session_request for a conversation it could not "
+                               "prove (token missing, wrong or expired); confirming a new one")
+                session_id = None
             if session_id is None:
-                # 128 random bits (Rasa's uuid4 has 122): the id is the conversation's key.
-                session_id = secrets.token_hex(16)
+                # 128 random bits, "web-" + 32 hex digits, with its token.
+                session_id, token = signer.issue()
+            else:
+                token = signer.token_for(session_id)  # renewed: the lifetime starts again
             if self.session_persistence:
                 sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await sio.emit("session_confirm", {"session_id": session_id, "session_token": token},
+                           room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
@@ -164,6 +191,11 @@ class SocketIOInput(RasaSocketIOInput):
                     logger.warning("socket.io message refused: %s", error)
                     await refuse(sid, BAD_SESSION_REPLY)
                     return
+                if not signer.verify(sender, data.get("session_token")):
+                    logger.warning("socket.io message refused: no valid session token for "
+                                   "its conversation")
+                    await refuse(sid, SESSION_NOT_PROVEN_REPLY)
+                    return
             try:
                 checked = read_text(sender, data.get("message"))
             except BadRequest as error:
@@ -176,7 +208,8 @@ class SocketIOInput(RasaSocketIOInput):
                 return
             message = UserMessage(checked.text, output, sender, input_channel=self.name(),
                                   metadata=_client_metadata(data.get(self.metadata_key)))
-            await guarded_turn(on_new_message, message, clipped=checked.clipped)
+            await guarded_turn(on_new_message, message, clipped=checked.clipped,
+                               notify_every_refusal=True)
 
         return blueprint
 

@@ -36,6 +36,9 @@ FROM python:3.10-slim-bookworm
 ENV PATH=/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false HOME=/tmp MPLCONFIGDIR=/tmp \
     TF_INTRA_OP_PARALLELISM_THREADS=1 TF_INTER_OP_PARALLELISM_THREADS=1
+# Sanic (Rasa's web server, docs/security.md): bodies over 1 MiB refused before they are
+# read, 15 s to send the headers. BOT_SESSION_SECRET comes from the Secret at run time.
+ENV SANIC_REQUEST_MAX_SIZE=1048576 SANIC_REQUEST_TIMEOUT=15
 RUN useradd --uid 10001 --no-create-home --shell /usr/sbin/nologin rasa
 WORKDIR /app
 COPY --from=build /venv /venv

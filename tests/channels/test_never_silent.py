@@ -27,6 +27,13 @@ EMERGENCY = "emergency number"
 STALE = "belongs to an earlier question"
 
 
+def show(channel: str, said: str, replies: List[str]) -> None:
+    """The turn as the runner saw it (pytest -s prints the transcript)."""
+    print(f"[{channel}] RUNNER: {said}")
+    for reply in replies:
+        print(f"[{channel}] BOT: {reply}")
+
+
 def assert_one_answer_each(replies: List[str]) -> None:
     assert replies, "no answer"
     assert len(replies) == len(set(replies)), f"a message repeated in one reply: {replies}"
@@ -37,8 +44,11 @@ def assert_one_answer_each(replies: List[str]) -> None:
 
 def test_telegram_unclear_messages_then_a_warning_sign(telegram_user: TelegramUser) -> None:
     for text in UNCLEAR:
-        assert_one_answer_each(telegram_user.say(text))
+        replies = telegram_user.say(text)
+        show("telegram", text, replies)
+        assert_one_answer_each(replies)
     answers = telegram_user.say(CHEST_PAIN)
+    show("telegram", CHEST_PAIN, answers)
     assert any(EMERGENCY in text for text in answers), answers
     assert telegram_user.bot.tracker(telegram_user.sender)["slots"]["escalation_level"] == (
         "emergency")
@@ -157,8 +167,11 @@ def click_body(payload: Dict[str, Any]) -> bytes:
 
 def test_slack_unclear_messages_then_a_warning_sign(slack_user: SlackUser) -> None:
     for text in UNCLEAR:
-        assert_one_answer_each(slack_user.say(text))
+        replies = slack_user.say(text)
+        show("slack", text, replies)
+        assert_one_answer_each(replies)
     answers = slack_user.say(CHEST_PAIN)
+    show("slack", CHEST_PAIN, answers)
     assert any(EMERGENCY in text for text in answers), answers
 
 
@@ -225,8 +238,11 @@ def test_socketio_unclear_messages_then_a_warning_sign(channel_bot: Bot) -> None
         session = secrets.token_hex(16)
         assert page.request_session(session) == session
         for text in UNCLEAR:
-            assert_one_answer_each(page.say(text, session, quiet=0.6))
+            replies = page.say(text, session, quiet=0.6)
+            show("socket.io", text, replies)
+            assert_one_answer_each(replies)
         answers = page.say(CHEST_PAIN, session, count=2)
+        show("socket.io", CHEST_PAIN, answers)
         assert any(EMERGENCY in text for text in answers), answers
     finally:
         page.close()

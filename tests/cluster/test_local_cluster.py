@@ -129,6 +129,7 @@ def test_socketio_chat_through_nginx(cluster) -> None:
 
     session_id = secrets.token_hex(16)
     received: list = []
+    received_ids: list = []
 
     async def chat() -> None:
         # Like a browser: keep the route cookie nginx sets on the first request.
@@ -142,9 +143,12 @@ def test_socketio_chat_through_nginx(cluster) -> None:
             done.set()
 
         @client.on("session_confirm")
-        async def on_confirm(_):  # noqa: ANN001
-            await client.emit("user_uttered", {"message": "my legs feel heavy",
-                                               "session_id": session_id})
+        async def on_confirm(confirmed):  # noqa: ANN001
+            # the server gives a signed id (bot/security/session_ids.py): talk with it
+            received_ids.append(confirmed)
+            await client.emit("user_uttered", {
+                "message": "my legs feel heavy", "session_id": confirmed["session_id"],
+                "session_token": confirmed["session_token"]})
 
         await client.connect(cluster["url"], transports=["polling"],
                              headers={"Origin": cluster["url"]}, wait_timeout=20)
@@ -154,7 +158,9 @@ def test_socketio_chat_through_nginx(cluster) -> None:
         await http.close()
 
     asyncio.run(chat())
+    assert received_ids and received_ids[0]["session_id"].startswith("web-")
     assert received and received[0].get("text")
+    assert "session" not in received[0]["text"].lower()  # an answer, not a refusal
     # Every poll of this client (the first socket.io client here) went to one replica.
     assert len(upstreams(cluster, "/socket.io/")) == 1
     # The actions were called through nginx, round robin over both action servers.

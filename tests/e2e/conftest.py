@@ -42,6 +42,24 @@ class Chat:
     def slot(self, name: str) -> Any:
         return self.tracker()["slots"].get(name)
 
+    def last_answer(self, text: str) -> str:
+        """Say ``text`` (the last core answer), skip any follow-up question, and return
+        the text of the bot's final reply (the explanation)."""
+        said = self.say(text)
+        said = self.skip_followups() or said
+        return "\n".join(m.get("text", "") for m in said)
+
+    def skip_followups(self, reply: str = "not sure") -> List[Dict[str, Any]]:
+        """Answer ``reply`` to each follow-up question until none is pending; the bot's
+        messages to the last reply (the explanation, when the core questions are done)."""
+        said: List[Dict[str, Any]] = []
+        for _ in range(6):
+            if self.slot("requested_slot") != "followup_answer":
+                break
+            said = self.say(reply)
+        assert self.slot("requested_slot") != "followup_answer", "follow-ups never ended"
+        return said
+
 
 @pytest.fixture(scope="session")
 def bot(tmp_path_factory: pytest.TempPathFactory):

@@ -50,10 +50,14 @@ def test_after_nonsense_the_next_message_is_understood_as_freshly_as_the_first(
 def test_a_long_series_of_unclear_messages_then_a_warning_sign(chat: Chat) -> None:
     for text in HOSTILE_AND_UNCLEAR:
         reply = texts(chat.say(text))
+        print(f"[rest] RUNNER: {text}\n" + "".join(f"[rest] BOT: {r}\n" for r in reply))
         assert reply, f"no answer to {text!r}"
         assert len(reply) == len(set(reply)), f"a repeated message in one reply: {reply}"
-        assert len(reply) <= 4, reply
+        # at most the explanation (a note, its opening, three causes, the reminder):
+        # messages the bot reads as answers move the questions on, never repeat them
+        assert len(reply) <= 6, reply
     answer = chat.text("I have chest pain and can't breathe")
+    print(f"[rest] RUNNER: I have chest pain and can't breathe\n[rest] BOT: {answer}")
     assert "emergency number" in answer
     slots = chat.tracker()["slots"]
     assert slots["escalation_level"] == "emergency"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -95,7 +96,9 @@ def test_a_second_make_run_on_other_ports_serves_on_its_own(tmp_path: Path) -> N
             os.killpg(default.pid, signal.SIGTERM)
             default.wait(timeout=30)
             assert not reachable("http://127.0.0.1:5055/health")
-            reply = say(other["RASA_PORT"], "ports-runner", "my legs feel heavy on runs")
+            # a new sender each run: var/tracker.db keeps conversations between runs
+            reply = say(other["RASA_PORT"], f"ports-runner-{secrets.token_hex(4)}",
+                        "my legs feel heavy on runs")
             assert "not a diagnosis" in reply  # sent by the action server on ACTIONS_PORT
             assert "couldn't complete this step" not in reply
             log = (tmp_path / "other.log").read_text()

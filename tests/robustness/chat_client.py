@@ -6,6 +6,13 @@ this speaks the wire protocol itself over aiohttp's websocket client: engine.io
 4 (``0`` open, ``2``/``3`` ping/pong) and socket.io 5 (``40`` connect, ``42``
 events as JSON arrays), exactly what socket.io-client 4 sends. It runs on an
 event loop in a background thread; the methods here block until done.
+
+Conversation tokens (bot.security.session_ids): the page keeps the token of each
+conversation the server confirmed and adds it to every event it emits for that
+conversation (unless the event data says ``session_token`` itself). To ask for a
+conversation of its own choosing, as tests do, it signs the id with the bot's
+secret (``bot.servers.session_secret_for``, or ``secret=``), like a page that
+was issued that id; ``request_session(id, token=None)`` asks without a token.
 """
 
 from __future__ import annotations
@@ -18,17 +25,23 @@ from typing import Any, Dict, List
 
 import aiohttp
 
+from bot.security.session_ids import SessionSigner
+from bot.servers import session_secret_for
+
 USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
+SIGN = object()  # request_session's default: sign the id with the bot's secret
 
 
 class ChatPage:
     """One browser tab: ``session_request`` with its id, then ``user_uttered`` messages."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, secret: str | None = None) -> None:
         self.base_url = base_url
+        self.secret = secret or session_secret_for(base_url)
         self.received: List[Dict[str, Any]] = []
         self.confirmed: List[Any] = []
+        self.tokens: Dict[str, str] = {}  # conversation id -> its token, as confirmed
         self.connected = False
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -68,11 +81,20 @@ class ChatPage:
                     if event == BOT_EVENT:
                         self.received.append(args[0] if args else {})
                     elif event == "session_confirm":
-                        self.confirmed.append(args[0] if args else None)
+                        confirmed = args[0] if args else None
+                        self.confirmed.append(confirmed)
+                        if isinstance(confirmed, dict) and isinstance(
+                                confirmed.get("session_id"), str):
+                            self.tokens[confirmed["session_id"]] = confirmed.get(
+                                "session_token")
         self.connected = False
 
     async def _emit(self, event: str, data: Any) -> None:
         assert self._ws is not None
+        if (isinstance(data, dict) and "session_token" not in data
+                and isinstance(data.get("session_id"), str)
+                and data["session_id"] in self.tokens):
+            data = {**data, "session_token": self.tokens[data["session_id"]]}
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         await self._ws.send_str("42" + json.dumps([event, *args]))
 
@@ -91,16 +113,32 @@ class ChatPage:
         self._run(self._connect())
         return self
 
-    def request_session(self, session_id: Any, timeout: float = 15.0) -> str:
-        """Ask for the conversation ``session_id``; return the id the server confirmed."""
+    def token_for(self, session_id: str) -> str:
+        """A valid token for ``session_id``, made with the bot's secret."""
+        assert self.secret, f"no session secret known for {self.base_url}"
+        return SessionSigner(self.secret.encode()).token_for(session_id)
+
+    def request_session(self, session_id: Any, token: Any = SIGN,
+                        timeout: float = 15.0) -> str:
+        """Ask for the conversation ``session_id`` (signed with the bot's secret unless
+        ``token`` is given; ``None`` sends none); return the id the server confirmed."""
+        if token is SIGN:
+            token = None
+            if isinstance(session_id, str) and self.secret:
+                try:
+                    token = self.token_for(session_id)
+                except UnicodeEncodeError:  # a lone surrogate: ask without a token
+                    pass
         count = len(self.confirmed)
-        self._run(self._emit("session_request", {"session_id": session_id}))
+        self._run(self._emit("session_request",
+                             {"session_id": session_id, "session_token": token}))
         deadline = time.monotonic() + timeout
         while len(self.confirmed) == count:
             if time.monotonic() > deadline:
                 raise AssertionError("no session_confirm")
             time.sleep(0.05)
-        return self.confirmed[-1]
+        confirmed = self.confirmed[-1]
+        return confirmed.get("session_id") if isinstance(confirmed, dict) else confirmed
 
     def mark(self) -> int:
         with self._lock:

@@ -27,6 +27,7 @@ from bot.security.input import (
     NOT_ENGLISH_REPLY,
     UNREADABLE_REPLY,
 )
+from bot.security.session_ids import is_web_id
 from bot.text_limits import MAX_MESSAGE_CHARS
 from tests.channels.conftest import (
     Bot,
@@ -374,6 +375,10 @@ SIO_REFUSED: Dict[str, Tuple[Callable[[str], Any], str]] = {
                                      BAD_SESSION_REPLY),
     "10,000-character session_id": (lambda s: {"message": "hi", "session_id": "s" * 10_000},
                                     BAD_SESSION_REPLY),
+    "line separator session_id": (
+        lambda s: {"message": "hi", "session_id": s + "\u2028ERROR forged"}, BAD_SESSION_REPLY),
+    "right-to-left override session_id": (
+        lambda s: {"message": "hi", "session_id": s + "\u202e"}, BAD_SESSION_REPLY),
 }
 
 
@@ -390,16 +395,18 @@ def test_socketio_unreadable_messages_are_refused_with_a_bot_message(
     assert snapshot(bot, session) == before
 
 
-@pytest.mark.parametrize("session_id", ["\ud800", "x" * 10_000, 5, "a\nb"],
-                         ids=["lone surrogate", "10,000 characters", "number", "line break"])
+@pytest.mark.parametrize("session_id", ["\ud800", "x" * 10_000, 5, "a\nb", "a\u2028b"],
+                         ids=["lone surrogate", "10,000 characters", "number", "line break",
+                              "line separator"])
 def test_socketio_session_request_with_an_unusable_id_gets_a_fresh_one(
     bot: Bot, session_id: Any
 ) -> None:
     chat = ChatPage(bot.running.url).connect()
     try:
         confirmed = chat.request_session(session_id)
-        assert isinstance(confirmed, str) and len(confirmed) == 32 and confirmed != session_id
-        assert int(confirmed, 16) >= 0  # 128 bits from secrets.token_hex(16)
+        # A server-issued id: "web-" + 128 bits from secrets.token_hex(16), with its token.
+        assert is_web_id(confirmed) and confirmed != session_id
+        assert chat.tokens[confirmed]
         assert chat.say("hello", confirmed)  # the new conversation works
         assert bot.user_turns(confirmed) == 1
     finally:

@@ -35,7 +35,7 @@ def test_restart_returning_runner_and_forget_me(database_url: str, tmp_path: Pat
         assert slots["weekly_distance_km"] == 50.0 and slots["requested_slot"] == "sleep_hours"
         chat.say("6 hours")
         chat.say("pretty balanced")
-        explanation = chat.text("about 700 km on them")
+        explanation = chat.last_answer("about 700 km on them")
         assert chat.slot("likely_causes") and "700" in explanation
         assert repository.count_rows_for_sender(sender, url=database_url)["assessments"] == 1
 
@@ -52,7 +52,7 @@ def test_restart_returning_runner_and_forget_me(database_url: str, tmp_path: Pat
         chat.say("7 and a half")
         shoes = chat.text("balanced")
         assert "same pair" in shoes and "700 km" in shoes
-        explanation = chat.text("yes")
+        explanation = chat.last_answer("yes")
         assert chat.slot("shoe_distance_km") == 700.0
         assert "Compared with last time" in explanation and "sleep got better" in explanation
         assert "weekly distance went up again (50 to 60 km)" in explanation
@@ -73,7 +73,7 @@ def test_forget_me_can_be_declined(database_url: str, tmp_path: Path) -> None:
         chat = Chat(bot)
         chat.say("I run 30 km a week, sleep 7 hours, shoes have 200 km, legs feel heavy")
         chat.say("steady")
-        chat.say("balanced")
+        chat.last_answer("balanced")
         chat.say("forget me")
         assert "haven't deleted" in chat.text("no")
         counts = repository.count_rows_for_sender(chat.sender, url=database_url)

@@ -49,3 +49,35 @@ def test_known_increase_is_not_overwritten() -> None:
 )
 def test_increase_pct(previous, current, expected) -> None:
     assert increase_pct(previous, current) == expected
+
+
+def test_the_reply_to_a_sign_check_is_not_an_answer_to_the_form() -> None:
+    from bot.dialogue.form_answers import replies_to_a_sign_check
+
+    asked = [{"event": "user", "text": "heavy legs"},
+             {"event": "action", "name": "assessment_form"},
+             {"event": "action", "name": "action_listen"},
+             {"event": "user", "text": "sort of numb?"},
+             {"event": "action", "name": "utter_check_sign"},
+             {"event": "action", "name": "action_listen"},
+             {"event": "user", "text": "no"}]
+    assert replies_to_a_sign_check(asked)
+    answered = [*asked, {"event": "action", "name": "utter_sign_check_clear"},
+                {"event": "action", "name": "assessment_form"},
+                {"event": "action", "name": "action_listen"},
+                {"event": "user", "text": "30 km"}]
+    assert not replies_to_a_sign_check(answered)
+    assert not replies_to_a_sign_check([{"event": "user", "text": "30 km"}])
+
+
+def test_a_warning_sign_holds_an_answer_only_when_it_raises_the_level() -> None:
+    from bot.dialogue.form_answers import carries_warning_sign
+
+    pain = [{"entity": "red_flag", "value": "pain", "extractor": "RedFlagDetector"}]
+    assert carries_warning_sign(pain)
+    assert carries_warning_sign(pain, "none")
+    # said again after it was escalated: the answer is read (no question held for ever)
+    assert not carries_warning_sign(pain, "see_professional")
+    assert not carries_warning_sign(pain, "urgent")
+    chest = [{"entity": "red_flag", "value": "chest_pain", "extractor": "RedFlagDetector"}]
+    assert carries_warning_sign(chest, "see_professional")

@@ -415,3 +415,28 @@ def test_condition_hints(text: str, hints: list[str]) -> None:
     facts = extract_facts(text)
     assert facts.conditions_hints == hints
     assert [e["value"] for e in facts.as_entities() if e["entity"] == "condition_hint"] == hints
+
+
+def test_the_first_message_after_loading_is_read_within_the_budget() -> None:
+    """Lazily built phrase tables used to be built inside the first runner's turn, which
+    then went over the budget and lost its facts ("I haven't been ill" forgotten). A
+    fresh interpreter: nothing warmed by other tests."""
+    import subprocess
+    import sys
+
+    code = (
+        "from rasa.shared.nlu.training_data.message import Message\n"
+        "from bot.nlu.fact_extractor import FactExtractor\n"
+        "m = Message(data={'text': \"only my left calf feels heavy and I haven't been ill\"})\n"
+        "FactExtractor({}).process([m])\n"
+        "found = [e['value'] for e in m.get('entities', []) if e['entity'] == 'followup_fact']\n"
+        "print(sorted(found))\n"
+        "print(m.get('over_budget'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**__import__("os").environ,
+                                            "BOT_NLU_BUDGET_MS": "50"})
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lines[-2] == "['recent_illness=no', 'sides=one']"
+    assert lines[-1] == "None"

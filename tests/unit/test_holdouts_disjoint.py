@@ -71,3 +71,14 @@ def test_the_nlu_holdout_covers_every_intent() -> None:
     covered = {block["intent"] for block in
                yaml.safe_load((ROOT / "tests" / "nlu_holdout.yml").read_text())["nlu"]}
     assert set(domain["intents"]) <= covered
+
+
+def test_no_blind_warning_sign_message_is_in_the_second_opinions_training_data() -> None:
+    from bot.triage.second_opinion import load_examples
+
+    trained = {normalise(text) for text, _ in load_examples()}
+    assert len(trained) > 2000
+    for path in sorted((ROOT / "tests" / "safety" / "blind").glob("*.yml")):
+        texts = [m["text"] for m in yaml.safe_load(path.read_text())["messages"]]
+        shared = [t for t in texts if normalise(t) in trained]
+        assert not shared, (path.name, shared[:5])

@@ -571,7 +571,7 @@ def test_shoes_dont_know(text: str) -> None:
     assert parse_shoes(text).status == "dont_know"
 
 
-@pytest.mark.parametrize("text", ["bought them in March", "6000 km", "Nike Pegasus"])
+@pytest.mark.parametrize("text", ["6000 km", "Nike Pegasus"])
 def test_shoes_unparsed(text: str) -> None:
     parsed = parse_shoes(text)
     assert parsed.status == "unparsed"

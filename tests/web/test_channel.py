@@ -52,6 +52,10 @@ def test_buttons_and_split_text_keep_rasas_shape() -> None:
         "utter_action": "utter_ask_weekly_distance_km",
     }
     sent = sent_by(SocketIOOutput, message)
+    # Rasa's shape, plus the question token on the message with the buttons (a click
+    # sends it back: bot/dialogue/button_answers.py).
+    question = sent[-1].pop("question")
+    assert isinstance(question, str) and 0 < len(question) <= 32
     assert sent == sent_by(RasaSocketIOOutput, message)
     assert sent[-1]["quick_replies"] == [
         {"content_type": "text", "title": "Don't know", "payload": "don't know"}

@@ -1,9 +1,12 @@
 /* Chat widget for the heavy-legs assistant: talks to Rasa's socket.io channel.
  *
  * - Everything the runner or the bot says is shown with textContent, never as HTML.
- * - The session id and the transcript are kept in localStorage, so a reload shows
- *   the conversation again and carries on in the same Rasa conversation
- *   (session_request with the stored session_id; Rasa's session_persistence).
+ * - The session id, its token and the transcript are kept in localStorage, so a
+ *   reload shows the conversation again and carries on in the same Rasa
+ *   conversation (session_request with the stored session_id and session_token;
+ *   Rasa's session_persistence). The server issues both (bot/web/channel.py,
+ *   bot/security/session_ids.py): the token proves the conversation, and every
+ *   message carries it. An id without a valid token gets a new conversation.
  * - A bot message whose response metadata says {escalation: emergency|urgent|
  *   see_professional} is shown as a warning card; {notice: disclaimer} as a notice.
  *   (The metadata comes from domain.yml through bot.web.channel.SocketIOInput.)
@@ -12,6 +15,7 @@
   "use strict";
 
   var STORE_SESSION = "heavylegs.session_id";
+  var STORE_TOKEN = "heavylegs.session_token";
   var STORE_TRANSCRIPT = "heavylegs.transcript";
   var MAX_TRANSCRIPT = 300;
   var MAX_MESSAGE_CHARS = 2000;
@@ -39,6 +43,7 @@
   var config = null;
   var socket = null;
   var sessionId = null;
+  var sessionToken = null;
   var transcript = [];
   var connected = false;
   var everConnected = false;
@@ -275,7 +280,7 @@
     clearReplies();
     turnEscalation = null;
     renderEntry(entry);
-    var data = { message: payload, session_id: sessionId };
+    var data = { message: payload, session_id: sessionId, session_token: sessionToken };
     if (question) { data.metadata = { answer_to: question }; }
     socket.emit(config.userMessageEvent, data);
     showTyping();
@@ -305,8 +310,10 @@
 
   function startNewConversation() {
     sessionId = null;
+    sessionToken = null;
     transcript = [];
     storageSet(STORE_SESSION, null);
+    storageSet(STORE_TOKEN, null);
     storageSet(STORE_TRANSCRIPT, null);
     turnEscalation = null;
     hideTyping();
@@ -330,17 +337,23 @@
       reconnectionDelayMax: 4000
     });
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: sessionId });
+      socket.emit("session_request", { session_id: sessionId, session_token: sessionToken });
     });
     socket.on("session_confirm", function (confirmed) {
-      var id = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
-      if (!id) { return; }
+      // {session_id, session_token}: the token is renewed on every confirmation.
+      var id = confirmed && typeof confirmed.session_id === "string" ? confirmed.session_id : null;
+      var token = confirmed && typeof confirmed.session_token === "string" ?
+        confirmed.session_token : null;
+      if (!id || !token) { return; }
       if (id !== sessionId) {
-        // A conversation we have no record of: start the transcript afresh.
+        // A conversation we have no record of (or ours could not be proven, e.g. its
+        // token expired): start the transcript afresh.
         sessionId = id;
         storageSet(STORE_SESSION, id);
         if (transcript.length) { transcript = []; saveTranscript(); restore(); }
       }
+      sessionToken = token;
+      storageSet(STORE_TOKEN, token);
       connected = true;
       setConnection(everConnected ? "reconnected" : "connected");
       everConnected = true;
@@ -371,6 +384,7 @@
   window.addEventListener("resize", scrollToLatest);
 
   sessionId = storageGet(STORE_SESSION);
+  sessionToken = storageGet(STORE_TOKEN);
   transcript = loadTranscript();
   restore();
   setConnection("connecting");
