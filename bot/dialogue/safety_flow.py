@@ -146,8 +146,12 @@ def _first_step(tracker: DialogueStateTracker, user_index: int) -> List[str] | N
         level = level_for(signs)
         if _level_rank(current_level) > _level_rank(level):
             level = current_level  # never lower within a conversation
-        if level != "none":
+        repeated = (set(affirmed) <= set(known) and level == current_level
+                    and level != "emergency" and tracker.active_loop_name)
+        if level != "none" and not repeated:
             return [f"{ESCALATE_PREFIX}{level}", heard_action, ESCALATE_ACTION, ACTION_LISTEN]
+        # A sign already escalated at this level, said again in an answer once the
+        # runner chose to carry on: the advice is not repeated, the answer is read.
 
     if current_level == "emergency" and intent not in CLOSING_INTENTS:
         return [EMERGENCY_REMINDER, ACTION_LISTEN]

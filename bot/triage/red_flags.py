@@ -133,6 +133,9 @@ class Sign:
     modifier: bool
     finders: tuple[Finder, ...]
     report: bool = False  # a modifier that is a finding worth telling (warmth, headache)
+    # still a sign when said to be over ("passed out, feel fine now"): only a long-past
+    # time ("years ago", "in 2019") makes it history
+    counts_when_over: bool = False
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,8 @@ def parse_vocabulary(data: Mapping[str, Any]) -> Vocabulary:
     for name, spec in (data["signs"] or {}).items():
         if not _NAME.match(str(name)) or not isinstance(spec, dict):
             raise VocabularyError(f"bad sign {name!r}")
-        unknown = set(spec) - {"label", "description", "modifier", "report", "find"}
+        unknown = set(spec) - {"label", "description", "modifier", "report", "find",
+                             "counts_when_over"}
         if unknown:
             raise VocabularyError(f"sign {name}: unknown keys {sorted(unknown)}")
         finders = []
@@ -298,7 +302,8 @@ def parse_vocabulary(data: Mapping[str, Any]) -> Vocabulary:
             raise VocabularyError(f"sign {name}: nothing to find it by")
         signs[name] = Sign(name, str(spec.get("label") or name.replace("_", " ")),
                            str(spec.get("description") or ""), bool(spec.get("modifier")),
-                           tuple(finders), bool(spec.get("report", not spec.get("modifier"))))
+                           tuple(finders), bool(spec.get("report", not spec.get("modifier"))),
+                           bool(spec.get("counts_when_over", False)))
     rules = []
     for i, raw in enumerate(_as_list(data["rules"], "rules")):
         where = f"rule #{i + 1}"
@@ -836,7 +841,11 @@ class _Context:
             return "negated"
         if self._someone_else(start, end):
             return "other"
-        if self._in_clause(start, end, "past") or self._in_clause_with("resolved", start, end):
+        if self.vocab.signs[sign].counts_when_over if sign in self.vocab.signs else False:
+            if self._in_clause(start, end, "past", unless="resolved"):
+                return "past"
+        elif (self._in_clause(start, end, "past")
+              or self._in_clause_with("resolved", start, end)):
             return "past"
         if self._hypothetical(start, end) and not self._owned_after(end):
             return "hypothetical"
@@ -844,7 +853,10 @@ class _Context:
             return "question"
         # Only a sign that on its own calls for a professional can be checked with a
         # question; a hedged emergency or urgent sign counts ("prob nothing but...").
-        if (any(self._hedged(part.start, part.end) for part in parts)
+        # A modifier (drank a lot, after a race) is context, not a sign to check: "I
+        # think I over-drank" still counts with the headache it comes with.
+        modifier = sign in self.vocab.signs and self.vocab.signs[sign].modifier
+        if (not modifier and any(self._hedged(part.start, part.end) for part in parts)
                 and level_rank(self.vocab.level_for([sign])) <= 1):
             return "hedged"
         return "affirmed"
@@ -936,9 +948,14 @@ class _Context:
         return False
 
     # -- other contexts ----------------------------------------------------
-    def _in_clause(self, start: int, end: int, name: str) -> bool:
+    def _in_clause(self, start: int, end: int, name: str, unless: str | None = None) -> bool:
+        """A word of ``name`` in the mention's clause (not one that is also a word of
+        ``unless``: "feel fine now" is both past and resolved)."""
         clause = self.sentences.clause_of
+        skip = ({(h.start, h.end) for h in self.near[unless].between(start - _REACH, end + _REACH)}
+                if unless else set())
         return any(clause[h.start] in (clause[start], clause[end - 1])
+                   and (h.start, h.end) not in skip
                    for h in self.near[name].between(start - _REACH, end + _REACH))
 
     def _in_clause_with(self, name: str, start: int, end: int) -> bool:

@@ -191,3 +191,20 @@ def test_levels_and_labels() -> None:
     assert [level_rank(level) for level in LEVELS] == [0, 1, 2, 3]
     assert describe_signs(["chest_pain"]) == "chest pain or tightness"
     assert describe_signs(["swelling", "chest_pain"]).count(" and ") == 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a faint counts even when it is over; only a long-past time makes it history
+    ("passed out at the end of my long run, feel fine now", "emergency"),
+    ("I fainted at a race years ago, nothing since, legs heavy today", "none"),
+    # a question about the runner's own symptom, with a statement after it
+    ("is it normal to be confused after a marathon? i keep asking the same questions",
+     "emergency"),
+    ("is it normal to feel confused after a marathon?", "none"),
+    # a hedged modifier still counts with the sign it comes with
+    ("I think I over-drank water at the marathon, now sick with a banging headache",
+     "emergency"),
+])
+def test_over_owned_and_hedged_context(detector: RedFlagDetector, text: str,
+                                       expected: str) -> None:
+    assert level(detector, text) == expected, detector.detect_text(text)

@@ -131,3 +131,24 @@ def test_offer_to_go_on_after_escalation(reply: str, intent: str, expected: List
 def test_does_not_fire_in_the_middle_of_another_sequence() -> None:
     events = [*user("my legs are heavy"), ActionExecuted("action_show_disclaimer")]
     assert next_safety_action(tracker(*events)) is None
+
+
+def test_a_sign_already_escalated_said_again_in_an_answer_is_not_escalated_again() -> None:
+    """The runner carried on after the advice; an answer that mentions the same sign
+    again is read by the form, not answered with the same advice for ever."""
+    form = [ActionExecuted("assessment_form"), ActiveLoop("assessment_form"),
+            SlotSet("requested_slot", "followup_answer")]
+    escalated = [SlotSet("red_flags", ["pain"]), SlotSet("escalation_level", "see_professional")]
+    events = [*escalated, *form, *user("achy, and runs are painful", intent="inform",
+                                       red_flag=["pain"])]
+    assert run_sequence(events) == []
+    # a new sign, or the same outside the questions, is escalated as before
+    events = [*escalated, *form, *user("and now my calf is swollen", intent="inform",
+                                       red_flag=["swelling"])]
+    assert run_sequence(events)[0] == "utter_escalate_see_professional"
+    events = [*escalated, *user("my leg is painful", red_flag=["pain"])]
+    assert run_sequence(events)[0] == "utter_escalate_see_professional"
+    # an emergency is always said again
+    events = [SlotSet("red_flags", ["chest_pain"]), SlotSet("escalation_level", "emergency"),
+              *form, *user("chest pain", intent="inform", red_flag=["chest_pain"])]
+    assert run_sequence(events)[0] == "utter_escalate_emergency"
