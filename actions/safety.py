@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue.escalation_record import record_escalation
+from bot.dialogue.form_answers import answer_held_by_a_sign
 
 
 class ActionEscalate(Action):
@@ -32,6 +33,14 @@ class ActionEscalate(Action):
             SlotSet("escalation_level", record.level),
         ]
         if tracker.active_loop.get("name"):
+            # The message with the sign also answers the open question, or leaves it
+            # out: if the runner carries on, it is not asked again.
+            message = tracker.latest_message or {}
+            held = answer_held_by_a_sign(
+                dict(tracker.slots), message.get("text") or "",
+                (message.get("intent") or {}).get("name"))
+            events += [SlotSet(name, value) for name, value in held.items()
+                       if name != "requested_slot"]
             events.append(ActiveLoop(None))
         # No question is pending while the runner reads the advice; if they choose
         # to go on, the form asks for whatever is still missing.

@@ -28,6 +28,10 @@ BOUNDS: Dict[str, tuple[float, float]] = {
     "shoe_distance_km": (0.0, 5000.0),
 }
 
+# The five core questions, in the form's order.
+ANSWER_SLOTS = ("weekly_distance_km", "distance_increase_pct", "sleep_hours", "diet_factors",
+                "shoe_distance_km")
+
 SIDE_FACTS = (
     "increase_weeks",
     "weekly_distance_km",
@@ -145,3 +149,33 @@ def replies_to_a_sign_check(events: Any) -> bool:
                 continue
             return event.get("name") == CHECK
     return False
+
+
+def answer_held_by_a_sign(slots: Mapping[str, Any], text: str,
+                          intent: str | None) -> Dict[str, Any]:
+    """Slot updates for the question that was open when a message carried a warning
+    sign: the escalation stops the questions, and if the runner carries on the form
+    would ask the same question again. Instead the message is read as its answer
+    ("barely any water, and my pee is dark" answers the diet question); when it says
+    nothing for it, the question is left out like any unread answer (no note: the
+    runner has just been given the advice). No question is asked twice."""
+    from bot.dialogue.followup_answers import FOLLOWUP, UNREAD_NOTE, read_followup_reply
+
+    requested = slots.get("requested_slot")
+    if not requested:
+        return {}
+    if requested == FOLLOWUP:
+        updates = dict(read_followup_reply(slots, text, intent))
+        updates.pop(UNREAD_NOTE, None)
+        updates.setdefault("current_question", None)
+        return updates
+    if requested not in ANSWER_SLOTS:
+        return {}
+    updates = read_answer(requested, text, intent, slots) or _skip(requested, slots)
+    value = updates.get(requested)
+    if requested in BOUNDS and value is not None:
+        checked = valid_float(requested, value)
+        updates = {**updates, requested: checked} if checked is not None else _skip(
+            requested, slots)
+    updates["answer_unparsed"] = None
+    return updates

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
+from typing import Any, Sequence
 
 from bot.triage.numbers import (
     AGE_UNITS,
@@ -55,15 +56,21 @@ def _months_back(month: int, today: date) -> float:
     return months + 12 if months < 0 else months
 
 
-def months_ago(text: str, today: date) -> float | None:
+def months_ago(text: str, today: date, *, normalized: str | None = None,
+               quantities: Sequence[Any] | None = None) -> float | None:
     """Months since the time ``text`` names ("last spring", "2 years ago", "in March",
     "at Christmas"), or None when it names none. For a bare figure with a unit
-    ("6 months", "a year") the figure itself is the answer."""
+    ("6 months", "a year") the figure itself is the answer. A caller that has already
+    normalised the text (with "a month" -> "1 month") and scanned it passes
+    ``normalized`` and ``quantities``, so the text is not read twice."""
     from bot.triage.parsing import A_PERIOD_RE, one_period
 
-    normalized = normalize(text)
-    normalized.sub(A_PERIOD_RE, one_period)  # "a month" -> "1 month"
-    nt = normalized.text
+    if normalized is None:
+        text_form = normalize(text)
+        text_form.sub(A_PERIOD_RE, one_period)  # "a month" -> "1 month"
+        nt = text_form.text
+    else:
+        nt = normalized
     for name in ("months", "seasons", "holidays"):
         pattern = _word_pattern(name)
         m = pattern.search(nt) if pattern is not None else None
@@ -74,7 +81,7 @@ def months_ago(text: str, today: date) -> float | None:
         if (m.group(1) or "").strip() == "last" and back < 1.5:
             back += 12  # "last summer" said in July is a year ago, not this summer
         return round(back, 1)
-    for q in scan(nt):
+    for q in (scan(nt) if quantities is None else quantities):
         if q.unit in AGE_UNITS and q.period is None:
             months = to_months(q.value, q.unit)
             if months is not None:

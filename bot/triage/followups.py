@@ -49,9 +49,11 @@ def _matcher(question_id: str, with_answer_only: bool) -> PhraseMatcher:
     return PhraseMatcher(phrases)
 
 
-def _values(question: Question, text: str, *, reply: bool) -> list[str]:
-    """The question's values said in ``text``, in order (negated phrases left out)."""
-    t = normalize(text).text
+def _values(question: Question, text: str, *, reply: bool,
+            normalized: str | None = None) -> list[str]:
+    """The question's values said in ``text``, in order (negated phrases left out);
+    ``normalized``: ``normalize(text).text`` when the caller has it already."""
+    t = normalized if normalized is not None else normalize(text).text
     hits = [h for h in find_labels(t, _matcher(question.id, reply)) if not h.negated]
     return list(dict.fromkeys(h.label for h in hits))
 
@@ -91,8 +93,9 @@ def facts_in_message(text: str, today: date | None = None) -> dict[str, Any]:
     if not text or not text.strip():
         return {}
     values: dict[str, Any] = {}
+    normalized = normalize(text).text  # once for all the questions (linear time, issue 12)
     for question in load_questions().questions:
-        found = _values(question, text, reply=False)
+        found = _values(question, text, reply=False, normalized=normalized)
         values.update(_slot_values(question, found))
     return values
 

@@ -1167,7 +1167,7 @@ def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
         # a date: "bought them last spring", "got them for Xmas", "in March"
         from bot.triage.dates import months_ago
 
-        age = months_ago(t, date.today())
+        age = months_ago(t, date.today(), normalized=t, quantities=qs)
     rates = [q for q in qs if q.unit in DISTANCE_UNITS and q.period]
     dists = [q for q in qs if q.unit in DISTANCE_UNITS and not q.period]
     if not dists:

@@ -42,6 +42,19 @@ class Chat:
     def slot(self, name: str) -> Any:
         return self.tracker()["slots"].get(name)
 
+    def new_session(self) -> None:
+        """Start a new session, as after the session expires (Rasa's
+        ``action_session_start`` through the token-protected HTTP API; the "/session_start"
+        text is just text on every channel since issue 12)."""
+        url = f"{self.bot.url}/conversations/{self.sender}/execute"
+        if self.bot.token:
+            url += f"?token={self.bot.token}"
+        request = urllib.request.Request(
+            url, data=json.dumps({"name": "action_session_start"}).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+
     def last_answer(self, text: str) -> str:
         """Say ``text`` (the last core answer), skip any follow-up question, and return
         the text of the bot's final reply (the explanation)."""

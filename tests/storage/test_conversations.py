@@ -40,7 +40,7 @@ def test_restart_returning_runner_and_forget_me(database_url: str, tmp_path: Pat
         assert repository.count_rows_for_sender(sender, url=database_url)["assessments"] == 1
 
         # A new visit: recognised, last time's figures offered for confirmation.
-        chat.say("/session_start")  # a new visit (as after the session expires)
+        chat.new_session()  # a new visit (as after the session expires)
         question = chat.text("my legs feel heavy again")
         assert "Welcome back" in question
         assert "50 km a week" in question and "still about right" in question

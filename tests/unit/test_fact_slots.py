@@ -81,3 +81,26 @@ def test_a_warning_sign_holds_an_answer_only_when_it_raises_the_level() -> None:
     assert not carries_warning_sign(pain, "urgent")
     chest = [{"entity": "red_flag", "value": "chest_pain", "extractor": "RedFlagDetector"}]
     assert carries_warning_sign(chest, "see_professional")
+
+
+def test_the_question_open_when_a_sign_came_is_answered_or_left_out() -> None:
+    from bot.dialogue.form_answers import answer_held_by_a_sign
+
+    # the message with the sign answers the question: kept
+    held = answer_held_by_a_sign({"requested_slot": "sleep_hours"},
+                                 "only 5 hours, and my calf is swollen", "inform")
+    assert held["sleep_hours"] == 5.0
+    # it says nothing for it: left out, so it is not asked again after the advice
+    held = answer_held_by_a_sign({"requested_slot": "weekly_distance_km"},
+                                 "I also have chest pain", "describe_symptoms")
+    assert held["skipped_questions"] == ["weekly_distance_km"] and "weekly_distance_km" not in held
+    # an implausible figure is left out too
+    held = answer_held_by_a_sign({"requested_slot": "sleep_hours"},
+                                 "30 hours and my calf is swollen", "inform")
+    assert "sleep_hours" not in held or held["sleep_hours"] is None
+    # a follow-up question is closed either way
+    held = answer_held_by_a_sign({"requested_slot": "followup_answer",
+                                  "current_question": "timing"},
+                                 "mostly after runs, and my calf is swollen", "inform")
+    assert held["symptom_timing"] == "after" and held["current_question"] is None
+    assert answer_held_by_a_sign({}, "my calf is swollen", "describe_symptoms") == {}
