@@ -28,6 +28,7 @@ from bot.dialogue.form_answers import (
     carries_warning_sign,
     read_answer,
     replies_to_a_sign_check,
+    skip_question,
     valid_float,
 )
 from bot.storage.recall import read_prefill_answer
@@ -87,10 +88,11 @@ class ValidateAssessmentForm(FormValidationAction):
                                   dict(tracker.slots))
         level = tracker.get_slot("escalation_level")
         if carries_warning_sign(entities, level) and updates.get(slot) is None:
-            # The escalation policy answers the warning sign; an answer in the same
-            # message is kept ("barely any water, pee is dark": the diet), but nothing
-            # else is decided about the question: it is asked again if the runner
-            # carries on, never skipped or noted as unread.
+            # The escalation policy answers a new warning sign first, and
+            # action_escalate settles the open question from this message
+            # (answer_held_by_a_sign); should the form read it anyway, an answer in it
+            # is kept ("barely any water, pee is dark": the diet), but the question is
+            # neither skipped nor noted as unread here.
             return {}
         return updates
 
@@ -142,9 +144,7 @@ class ValidateAssessmentForm(FormValidationAction):
         checked: float | None = valid_float(slot, value)
         if checked is None and value is not None:
             # implausible: left out like an answer that can't be read, never asked again
-            skipped = list(tracker.get_slot("skipped_questions") or [])
-            return {slot: None, "answer_unparsed": slot,
-                    "skipped_questions": [*skipped, slot] if slot not in skipped else skipped}
+            return {**skip_question(slot, tracker.slots), slot: None, "answer_unparsed": slot}
         return {slot: checked}
 
     def validate_weekly_distance_km(

@@ -73,7 +73,7 @@ def _parse(slot: str, text: str, slots: Mapping[str, Any]) -> parsing.Parsed:
     raise KeyError(slot)
 
 
-def _skip(slot: str, slots: Mapping[str, Any]) -> Dict[str, Any]:
+def skip_question(slot: str, slots: Mapping[str, Any]) -> Dict[str, Any]:
     skipped = list(slots.get("skipped_questions") or [])
     if slot not in skipped:
         skipped.append(slot)
@@ -102,12 +102,12 @@ def read_answer(
     if parsed.status == "ok":
         # Understood but no figure for this slot (e.g. "two years old" with the
         # weekly distance unknown): keep what we learned and move on.
-        return {**_skip(slot, slots), **side}
+        return {**skip_question(slot, slots), **side}
     if parsed.status == "dont_know":
-        return {**_skip(slot, slots), **side}
+        return {**skip_question(slot, slots), **side}
     if is_interruption(text, intent):
         return {}
-    return {**_skip(slot, slots), "answer_unparsed": slot, **side}
+    return {**skip_question(slot, slots), "answer_unparsed": slot, **side}
 
 
 def carries_warning_sign(entities: Any, current_level: str | None = None) -> bool:
@@ -171,11 +171,11 @@ def answer_held_by_a_sign(slots: Mapping[str, Any], text: str,
         return updates
     if requested not in ANSWER_SLOTS:
         return {}
-    updates = read_answer(requested, text, intent, slots) or _skip(requested, slots)
+    updates = read_answer(requested, text, intent, slots) or skip_question(requested, slots)
     value = updates.get(requested)
     if requested in BOUNDS and value is not None:
         checked = valid_float(requested, value)
-        updates = {**updates, requested: checked} if checked is not None else _skip(
+        updates = {**updates, requested: checked} if checked is not None else skip_question(
             requested, slots)
     updates["answer_unparsed"] = None
     return updates
