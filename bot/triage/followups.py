@@ -121,13 +121,15 @@ def next_question(answers: RunnerAnswers, asked: Iterable[str]) -> Question | No
     score, margin = leader_scores(answers)
     settled = score >= questions.leader_score and margin >= questions.lead_margin
     for question in sorted(questions.questions, key=lambda q: q.priority):
-        if settled and question.asked_if != "always":
-            continue
         if question.id in asked or question.slot in known:
             continue
         if not all(c.holds(answers) for c in question.ask_when):
             continue
-        if question.asked_if == "always" or _changes_ranking(question, answers):
+        always = question.asked_if == "always" or any(
+            c.holds(answers) for c in question.always_when)
+        if settled and not always:
+            continue
+        if always or _changes_ranking(question, answers):
             return question
     return None
 

@@ -26,7 +26,8 @@ from bot.triage.producible import SKIP_ANSWER
 ASKED_IF = ("changes_ranking", "always")
 _MULTIWORD_CHOICE = re.compile(r"\([^)]*\s[^)]*\)")
 _QUESTION_KEYS = {"id", "slot", "kind", "priority", "ask", "ask_again", "why", "buttons",
-                  "answers", "reads_weeks", "ask_when", "asked_if", "title", "wins", "combines"}
+                  "answers", "reads_weeks", "ask_when", "asked_if", "always_when", "title", "wins",
+                  "combines"}
 _TOP_KEYS = {"version", "max_followups", "enough_evidence", "questions"}
 
 
@@ -54,6 +55,10 @@ class Question:
     asked_if: str
     wins: tuple[str, ...] = ()  # values that win when a reply says several
     combines: tuple[tuple[frozenset[str], str], ...] = ()  # values said together -> one
+    # asked whenever one of these holds (and ask_when holds), even if the answer would not
+    # change which cause comes first and the story already explains itself: for facts a
+    # clinician always wants in that situation (medicines for an older runner's aches)
+    always_when: tuple[Condition, ...] = ()
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -155,7 +160,9 @@ def _question(raw: Mapping[str, Any], reader: ConditionReader) -> Question:
         reads_weeks=reads_weeks,
         ask_when=reader.read_list(raw.get("ask_when"), f"{where}.ask_when", weighted=False,
                                   required=False),
-        asked_if=asked_if, wins=tuple(wins), combines=tuple(combines))
+        asked_if=asked_if, wins=tuple(wins), combines=tuple(combines),
+        always_when=reader.read_list(raw.get("always_when"), f"{where}.always_when",
+                                     weighted=False, required=False))
 
 
 def read_questions(data: Any, reader: ConditionReader) -> QuestionSet:

@@ -10,7 +10,12 @@ keys the code reads by name may only have those keys.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
+
+# "(a|b c)": a choice between more than single words never matches (the matcher's
+# choices are single tokens), so the phrase would silently do nothing
+_MULTIWORD_CHOICE = re.compile(r"\([^)]*\s[^)]*\)")
 
 PHRASES = "phrases"  # a list of phrases
 LABELS = "labels"  # label -> list of phrases
@@ -54,6 +59,9 @@ def _phrases(value: Any, source: str, where: str) -> None:
         if "#" in phrase:
             raise _fail(source, f"{where}[{i}]", "'#' is not phrase syntax; write digits "
                         "as choices, e.g. (2|3|4)")
+        if _MULTIWORD_CHOICE.search(phrase):
+            raise _fail(source, f"{where}[{i}]", f"{phrase!r}: a (a|b) choice is between "
+                        "single words; write one phrase per wording")
 
 
 def _check(value: Any, shape: Any, source: str, where: str) -> None:

@@ -47,6 +47,9 @@ def test_the_vocabulary_has_its_shape():
     (lambda v: v["condition_hints"]["weight_gain"].append(None), "not a phrase"),
     (lambda v: v["condition_hints"]["weight_gain"].append(True), "not a phrase"),
     (lambda v: v["condition_hints"]["weight_gain"].append("put on # kg"), "'#'"),
+    # a choice between several words never matches: refused rather than silently dead
+    (lambda v: v["condition_hints"]["weight_gain"].append("put (on|gained a) kilo"),
+     r"\(a\|b\) choice is between single words"),
     (lambda v: v["diet"]["negated_as"].__setitem__("low_carb", "no_such_label"), "negated_as"),
 ])
 def test_a_misspelt_or_broken_vocabulary_fails_loudly(breaker, message):
