@@ -26,6 +26,7 @@ from bot.dialogue.followup_answers import (
 )
 from bot.dialogue.form_answers import (
     carries_warning_sign,
+    message_before_a_sign_check,
     read_answer,
     replies_to_a_sign_check,
     skip_question,
@@ -78,7 +79,15 @@ class ValidateAssessmentForm(FormValidationAction):
         intent = (message.get("intent") or {}).get("name")
         entities = message.get("entities") or []
         if replies_to_a_sign_check(tracker.events):
-            return {}  # "no" to "is that something you're noticing?" is not an answer
+            # "no" to "is that something you're noticing?" is not an answer; the message
+            # the check was about may be (it was the reply to this question): read it,
+            # so an answered question is not asked again. Nothing in it ("sort of
+            # numb?"): it interrupted the question, which is asked again.
+            earlier = message_before_a_sign_check(tracker.events)
+            if earlier is None:
+                return {}
+            updates = read_answer(slot, earlier[0], earlier[1], dict(tracker.slots))
+            return updates if updates and updates.get("answer_unparsed") != slot else {}
         if tracker.get_slot("prefill_offer") == slot:
             # A remembered figure was offered for confirmation (actions/profile.py).
             updates = read_prefill_answer(slot, message.get("text") or "", intent,
@@ -127,10 +136,16 @@ class ValidateAssessmentForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != FOLLOWUP:
             return {}
         message = tracker.latest_message or {}
-        if replies_to_a_sign_check(tracker.events):
-            return {}  # "no" to "is that something you're noticing?" is not an answer
         intent = (message.get("intent") or {}).get("name")
-        updates = read_followup_reply(dict(tracker.slots), message.get("text") or "", intent)
+        text = message.get("text") or ""
+        if replies_to_a_sign_check(tracker.events):
+            # as above: the message the check was about answers the question
+            earlier = message_before_a_sign_check(tracker.events)
+            if earlier is None:
+                return {}
+            updates = read_followup_reply(dict(tracker.slots), *earlier)
+            return {} if updates.get(UNREAD_NOTE) else updates
+        updates = read_followup_reply(dict(tracker.slots), text, intent)
         level = tracker.get_slot("escalation_level")
         if carries_warning_sign(message.get("entities") or [], level) and (
                 updates.get(UNREAD_NOTE) or not updates):

@@ -19,14 +19,10 @@ from typing import Any, Dict, Mapping
 
 from bot.dialogue.interruptions import is_interruption
 from bot.triage import parsing
+from bot.triage.answers import PLAUSIBLE_RANGES
 
 # Plausible ranges; a value outside is treated as a misreading, not a fact.
-BOUNDS: Dict[str, tuple[float, float]] = {
-    "weekly_distance_km": (0.0, 400.0),
-    "distance_increase_pct": (-100.0, 1000.0),
-    "sleep_hours": (0.0, 16.0),
-    "shoe_distance_km": (0.0, 5000.0),
-}
+BOUNDS: Dict[str, tuple[float, float]] = PLAUSIBLE_RANGES
 
 # The five core questions, in the form's order.
 ANSWER_SLOTS = ("weekly_distance_km", "distance_increase_pct", "sleep_hours", "diet_factors",
@@ -149,6 +145,24 @@ def replies_to_a_sign_check(events: Any) -> bool:
                 continue
             return event.get("name") == CHECK
     return False
+
+
+def message_before_a_sign_check(events: Any) -> tuple[str, str | None] | None:
+    """The runner's message that the bot's yes/no check (``utter_check_sign``) was about,
+    as (text, intent), when the latest message replies to that check. That message was
+    also the reply to the open question: after a "no" it is read as the answer, so the
+    question is not asked again."""
+    if not replies_to_a_sign_check(events):
+        return None
+    users = 0
+    for event in reversed(list(events or [])):
+        if isinstance(event, Mapping) and event.get("event") == "user":
+            users += 1
+            if users == 2:
+                parse = event.get("parse_data") or {}
+                intent = (parse.get("intent") or {}).get("name")
+                return str(event.get("text") or ""), intent
+    return None
 
 
 def answer_held_by_a_sign(slots: Mapping[str, Any], text: str,

@@ -56,6 +56,16 @@ KM_SLOTS = frozenset({"weekly_distance_km", "previous_weekly_distance_km", "shoe
 DAYS_PER_WEEK = 7.0
 
 
+# Plausible ranges of the core figures; a value outside is a misreading, not a fact (used
+# by the form's answers and by facts volunteered anywhere in a message).
+PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
+    "weekly_distance_km": (0.0, 400.0),
+    "distance_increase_pct": (-100.0, 1000.0),
+    "sleep_hours": (0.0, 16.0),
+    "shoe_distance_km": (0.0, 5000.0),
+}
+
+
 def _raw_questions() -> list[Mapping[str, Any]]:
     try:
         data = yaml.safe_load(QUESTIONS_PATH.read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, Sequence
 
 from bot.text_limits import check_budget
+from bot.triage.answers import PLAUSIBLE_RANGES
 from bot.triage.followups import facts_in_message
 from bot.triage.numbers import (
     AGE_UNITS,
@@ -373,6 +374,10 @@ class _Builder:
             if not (runs_based or about_mileage):
                 continue
             start, end = clause.start + len(sub) - len(sub.lstrip()), clause.end
+            low, high = PLAUSIBLE_RANGES["distance_increase_pct"]
+            if result.status == "ok" and isinstance(result.value, float) and not (
+                    low <= result.value <= high):
+                continue  # "20 miles more than I have ever done": a misreading, not +10,000 %
             if result.status == "ok" and isinstance(result.value, float):
                 if not runs_based and not qs and direction_of(sub) is None and not \
                         self.ctx.has("weekly", clause):

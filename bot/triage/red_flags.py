@@ -985,7 +985,11 @@ class _Context:
                 continue
             low = bisect.bisect_right(self.own, cue.end)
             if low >= len(self.own) or self.own[low] >= end:
-                return True
+                # "the bloke I run with" is still the bloke; "with my coach I felt" is
+                # the runner: an own statement ("I felt", "I have") right after the person
+                if not any(h.end - h.start >= 2 and s.same_sentence(h.start, start)
+                           for h in self.near["states_own"].between(cue.end, start - 1)):
+                    return True
         return False
 
     def _hypothetical(self, start: int, end: int) -> bool:

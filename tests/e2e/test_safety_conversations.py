@@ -55,6 +55,19 @@ def test_hedged_sign_denied_and_the_questions_go_on(chat: Chat) -> None:
     assert "km or miles" in reply
 
 
+def test_an_answer_with_a_hedged_sign_denied_is_not_asked_again(chat: Chat) -> None:
+    """The reply that raised the check also answered the question: after "no" the
+    questions go on from the next one (no question twice)."""
+    chat.say("heavy legs after running")
+    chat.say("about 40 km a week, and sort of tingly toes maybe?")
+    reply = chat.text("no")
+    slots = chat.tracker()["slots"]
+    assert slots["escalation_level"] == "none"
+    assert slots["weekly_distance_km"] == 40.0
+    assert slots["requested_slot"] == "distance_increase_pct"
+    assert "km or miles" not in reply
+
+
 def test_question_about_a_sign_gets_information(chat: Chat) -> None:
     reply = chat.text("when should I worry about swelling?")
     assert chat.slot("escalation_level") == "none"

@@ -70,6 +70,26 @@ def test_the_reply_to_a_sign_check_is_not_an_answer_to_the_form() -> None:
     assert not replies_to_a_sign_check([{"event": "user", "text": "30 km"}])
 
 
+def test_after_no_to_a_sign_check_the_checked_message_answers_the_question() -> None:
+    """The message that raised the check was the reply to the open question: after "no"
+    it is read as the answer, so the question is not asked again."""
+    from bot.dialogue.form_answers import message_before_a_sign_check, read_answer
+
+    events = [{"event": "user", "text": "heavy legs"},
+              {"event": "action", "name": "assessment_form"},
+              {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "about 6 hours, sort of tingly feet maybe",
+               "parse_data": {"intent": {"name": "inform"}}},
+              {"event": "action", "name": "utter_check_sign"},
+              {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "no", "parse_data": {"intent": {"name": "deny"}}}]
+    earlier = message_before_a_sign_check(events)
+    assert earlier == ("about 6 hours, sort of tingly feet maybe", "inform")
+    assert read_answer("sleep_hours", *earlier, {"requested_slot": "sleep_hours"})[
+        "sleep_hours"] == 6.0
+    assert message_before_a_sign_check(events[:4]) is None  # no check: nothing to re-read
+
+
 def test_a_warning_sign_holds_an_answer_only_when_it_raises_the_level() -> None:
     from bot.dialogue.form_answers import carries_warning_sign
 
