@@ -179,7 +179,8 @@ def running_bot(
                 cwd=ROOT, env=env, stdout=action_log.open("w"), stderr=subprocess.STDOUT,
             )
             processes.append(actions)
-            wait_for(f"http://127.0.0.1:{action_port}/health", actions, action_log)
+            # not waited for here: both servers start together (a start-up takes
+            # ~35 s, most of it loading; on two cores the two loads overlap)
         rasa_log = workdir / "rasa.log"
         command = [
             sys.executable, "-m", "rasa", "run", "--model", str(model or current_model()),
@@ -203,6 +204,8 @@ def running_bot(
             command, cwd=ROOT, env=rasa_env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT
         )
         processes.append(rasa)
+        if with_actions:
+            wait_for(f"http://127.0.0.1:{action_port}/health", processes[0], action_log)
         url = f"http://127.0.0.1:{rasa_port}"
         _SESSION_SECRETS[url] = session_secret
         wait_for(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log)

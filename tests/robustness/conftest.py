@@ -8,7 +8,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Iterator
+
+import pytest
+
+from bot.servers import RunningBot, running_bot
 
 TIMEOUT = 60.0
 
@@ -48,3 +52,14 @@ def get_json(url: str) -> Any:
 def tracker_url(base: str, sender: str, token: str | None) -> str:
     url = f"{base}/conversations/{urllib.parse.quote(sender, safe='')}/tracker"
     return url + (f"?token={token}" if token else "")
+
+
+@pytest.fixture(scope="session")
+def plain_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """One bot with the default settings and a token, shared by the modules that need
+    nothing else (each start-up costs ~35 s of `make test`). Its rate limit is per
+    sender, and each test talks as its own senders, so the modules don't interfere."""
+    import secrets
+
+    with running_bot(tmp_path_factory.mktemp("plain"), token=secrets.token_hex(16)) as running:
+        yield running

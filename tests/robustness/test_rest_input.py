@@ -20,16 +20,15 @@ from bot.security.input import (
     NO_WORDS_REPLY,
     NOT_ENGLISH_REPLY,
 )
-from bot.servers import RunningBot, running_bot
+from bot.servers import RunningBot
 from tests.robustness.conftest import Answer, get_json, post_raw, tracker_url
 
 SLOW = 30.0  # seconds: any answer slower than this counts as a hang
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory):
-    with running_bot(tmp_path_factory.mktemp("robust"), token=secrets.token_hex(16)) as running:
-        yield running
+def bot(plain_bot: RunningBot) -> RunningBot:
+    return plain_bot
 
 
 def webhook(bot: RunningBot) -> str:

@@ -29,7 +29,7 @@ from bot.security.session_ids import (
     new_web_id,
     signer_from_env,
 )
-from bot.servers import RunningBot, running_bot
+from bot.servers import RunningBot
 from tests.robustness.chat_client import ChatPage
 from tests.robustness.conftest import get_json, post_raw, tracker_url
 
@@ -122,10 +122,8 @@ def test_the_secret_comes_from_the_environment(monkeypatch, caplog) -> None:
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
-    with running_bot(tmp_path_factory.mktemp("session-ids"),
-                     token=secrets.token_hex(16)) as running:
-        yield running
+def bot(plain_bot: RunningBot) -> RunningBot:
+    return plain_bot
 
 
 def webhook(bot: RunningBot) -> str:
