@@ -26,16 +26,17 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.dialogue.interruptions import CLOSINGS, REQUESTS, is_interruption
+from bot.nlu.intent_ranking import FALLBACK_INTENT, put_first, ranking_of
 from bot.triage.facts import ENTITY_NAMES
 
 SYMPTOM_ENTITY = ENTITY_NAMES["symptoms"]
 TARGET_INTENT = "describe_symptoms"
 # intents that cannot be right for a message that says how the legs feel
-OFF_TOPIC = frozenset({"out_of_scope", "nlu_fallback"})
+OFF_TOPIC = frozenset({"out_of_scope", FALLBACK_INTENT})
 
 
 def describes_legs(message: Message) -> bool:
@@ -75,11 +76,7 @@ class LegTopicGuard(GraphComponent):
             target = corrected_intent(message.get(TEXT) or "", intent, describes_legs(message))
             if target is None:
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                       if r.get("name") not in (target, "nlu_fallback")]
-            previous = next((r.get("confidence") for r in message.get(INTENT_RANKING_KEY) or []
+            previous = next((r.get("confidence") for r in ranking_of(message)
                              if r.get("name") == target), 0.0)
-            chosen = {"name": target, "confidence": max(float(previous or 0.0), 0.5)}
-            message.set(INTENT, chosen, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+            put_first(message, {"name": target, "confidence": max(float(previous or 0.0), 0.5)})
         return messages

@@ -30,13 +30,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.intent_ranking import FALLBACK_INTENT, put_first, ranking_of
 from bot.text_limits import clip_text
 
-FALLBACK_INTENT = "nlu_fallback"
 # Word-like pieces: letters and digits, with an inner apostrophe ("don't").
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 NUMBER_WITH_UNIT = re.compile(
@@ -166,19 +166,13 @@ class UnclearTextDetector(GraphComponent):
                 # The FallbackClassifier found the intent unsure, but the rule-based
                 # components found facts or signs: the message says something about
                 # running, so it keeps the classifier's best guess.
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                           if r.get("name") != FALLBACK_INTENT]
-                if ranking:
-                    message.set(INTENT, ranking[0], add_to_output=True)
-                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                guesses = [r for r in ranking_of(message) if r.get("name") != FALLBACK_INTENT]
+                if guesses:
+                    put_first(message, guesses[0])
                 continue
             if not self.is_unclear(message):
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                       if r.get("name") != FALLBACK_INTENT]
-            fallback = {"name": FALLBACK_INTENT, "confidence": 1.0}
-            message.set(INTENT, fallback, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+            put_first(message, {"name": FALLBACK_INTENT, "confidence": 1.0})
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

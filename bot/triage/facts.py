@@ -374,11 +374,10 @@ class _Builder:
             if not (runs_based or about_mileage):
                 continue
             start, end = clause.start + len(sub) - len(sub.lstrip()), clause.end
-            low, high = PLAUSIBLE_RANGES["distance_increase_pct"]
-            if result.status == "ok" and isinstance(result.value, float) and not (
-                    low <= result.value <= high):
-                continue  # "20 miles more than I have ever done": a misreading, not +10,000 %
             if result.status == "ok" and isinstance(result.value, float):
+                low, high = PLAUSIBLE_RANGES["distance_increase_pct"]
+                if not low <= result.value <= high:
+                    continue  # "20 miles more than I have ever done": a misreading
                 if not runs_based and not qs and direction_of(sub) is None and not \
                         self.ctx.has("weekly", clause):
                     # "same as always" about running in general says nothing about distance

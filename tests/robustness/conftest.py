@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 import urllib.error
 import urllib.parse
@@ -59,7 +60,5 @@ def plain_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     """One bot with the default settings and a token, shared by the modules that need
     nothing else (each start-up costs ~35 s of `make test`). Its rate limit is per
     sender, and each test talks as its own senders, so the modules don't interfere."""
-    import secrets
-
     with running_bot(tmp_path_factory.mktemp("plain"), token=secrets.token_hex(16)) as running:
         yield running
