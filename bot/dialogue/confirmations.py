@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
+from bot import strict_yaml
 
 VOCABULARY = Path(__file__).resolve().parent.parent / "knowledge" / "confirmations.yml"
 
@@ -16,7 +16,7 @@ Answer = Literal["yes", "no", "unclear"]
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], tuple[re.Pattern[str], ...]]:
-    data = yaml.safe_load(VOCABULARY.read_text(encoding="utf-8"))
+    data = strict_yaml.load(VOCABULARY.read_text(encoding="utf-8"))
 
     def compile_words(words: list[str]) -> re.Pattern[str]:
         alternatives = sorted((re.escape(w.lower()) for w in words), key=len, reverse=True)

@@ -18,6 +18,8 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
+from bot import strict_yaml
+
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 QUESTIONS_PATH = KNOWLEDGE / "questions.yml"
 
@@ -68,7 +70,7 @@ PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
 
 def _raw_questions() -> list[Mapping[str, Any]]:
     try:
-        data = yaml.safe_load(QUESTIONS_PATH.read_text(encoding="utf-8"))
+        data = strict_yaml.load(QUESTIONS_PATH.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"{QUESTIONS_PATH}: cannot read: {exc}") from exc
     questions = (data or {}).get("questions") if isinstance(data, Mapping) else None

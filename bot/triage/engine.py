@@ -29,6 +29,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from bot import strict_yaml
 from bot.triage.answers import (
     KM_SLOTS,
     LIST,
@@ -345,7 +346,7 @@ def _load_knowledge(path: Path) -> _KnowledgeBase:
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the cause file: {exc}") from exc
     try:
-        data = yaml.safe_load(raw_text)
+        data = strict_yaml.load(raw_text)
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not valid YAML: {exc}") from exc
     return _Checker(path).knowledge(data)

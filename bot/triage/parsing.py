@@ -22,8 +22,7 @@ from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence, TypeVar
 
-import yaml
-
+from bot import strict_yaml
 from bot.text_limits import OverBudget, budget, check_budget
 from bot.triage.numbers import (
     AGE_UNITS,
@@ -105,7 +104,7 @@ def load_vocabulary() -> dict[str, Any]:
     from bot.triage.vocabulary_schema import check_vocabulary
 
     with VOCABULARY_PATH.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        data = strict_yaml.load(handle)
     if not isinstance(data, dict):
         raise ValueError(f"{VOCABULARY_PATH} must hold a mapping")
     check_vocabulary(data, str(VOCABULARY_PATH))

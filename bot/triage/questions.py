@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
+from bot import strict_yaml
 from bot.triage.answers import NUMBER, QUESTIONS_PATH, slot_kinds
 from bot.triage.answers import _raw_questions as raw_questions
 from bot.triage.conditions import Condition, ConditionReader
@@ -192,9 +193,8 @@ def read_questions(data: Any, reader: ConditionReader) -> QuestionSet:
 @lru_cache(maxsize=1)
 def load_questions() -> QuestionSet:
     """The follow-up questions, checked (read once)."""
-    import yaml
 
     from bot.triage.engine import condition_reader
 
-    data = yaml.safe_load(QUESTIONS_PATH.read_text(encoding="utf-8"))
+    data = strict_yaml.load(QUESTIONS_PATH.read_text(encoding="utf-8"))
     return read_questions(data, condition_reader(str(QUESTIONS_PATH)))

@@ -44,7 +44,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from bot import strict_yaml
 
 __all__ = [
     "DEFAULT_VOCABULARY_PATH",
@@ -436,7 +436,7 @@ def _index(vocabulary: Vocabulary, context_classes: Sequence[str]) -> None:
 def load_vocabulary(path: Path = DEFAULT_VOCABULARY_PATH) -> Vocabulary:
     """Load, check and index the knowledge file (cached)."""
     with open(path, encoding="utf-8") as handle:
-        return parse_vocabulary(yaml.safe_load(handle))
+        return parse_vocabulary(strict_yaml.load(handle))
 
 
 # -------------------------------------------------------------------- words

@@ -23,6 +23,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
 
+from bot import strict_yaml
+
 ORDINARY = "none"
 _WORDS = re.compile(r"[^\W\d_]{2,}")  # words of two letters or more
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,5 +141,5 @@ class SecondOpinion:
 def group_signs(vocabulary_path: Path | None = None) -> Dict[str, Dict[str, Any]]:
     """For each group: the signs a confirmed "yes" stands for, and how to name it."""
     path = vocabulary_path or ROOT / "bot" / "knowledge" / "red_flags.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = strict_yaml.load(path.read_text(encoding="utf-8"))
     return dict(data.get("second_opinion") or {})
