@@ -998,7 +998,10 @@ class _Context:
             if s.same_sentence(cue.start, start):
                 return True
         for cue in self.near["hypothetical"].between(start - _REACH, start - 1):
-            if s.same_sentence(cue.start, start):
+            # "could be a bug I suppose, but I downed so much water": "but" ends the
+            # supposing; what follows is said as fact.
+            if s.same_sentence(cue.start, start) and not any(
+                    i in self.break_starts for i in range(cue.end, start)):
                 return True
         sentence = s.sentence_of[start]
         first = s.starts[sentence] if sentence < len(s.starts) else 0
@@ -1023,8 +1026,9 @@ class _Context:
                     s.clause_start[position]}
         for first in openings:
             for hit in self.near["question_opener"].between(first, first + 3):
-                # "can't feel my foot", "isn't going away" are statements.
-                if hit.end < len(self.tokens) and self.tokens[hit.end].text == "not":
+                # "can't feel my foot", "isn't going away", "can barely breathe" are
+                # statements.
+                if hit.end < len(self.tokens) and self.tokens[hit.end].text in _STATEMENT_AFTER:
                     continue
                 if all(self.tokens[i].text in self.fillers for i in range(first, hit.start)):
                     return True
@@ -1048,6 +1052,10 @@ class _Context:
             if s.same_sentence(cue.start, end - 1):
                 return True
         return False
+
+
+# After a question word ("can", "is", "does"), these make the clause a statement.
+_STATEMENT_AFTER = frozenset({"not", "barely", "hardly", "only", "still", "literally", "be"})
 
 
 @lru_cache(maxsize=1)

@@ -208,3 +208,27 @@ def test_levels_and_labels() -> None:
 def test_over_owned_and_hedged_context(detector: RedFlagDetector, text: str,
                                        expected: str) -> None:
     assert level(detector, text) == expected, detector.detect_text(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a question, then the runner's own answer to it
+    ("is it normal for one calf to swell up after a flight? mine is, and it's hot too",
+     "urgent"),
+    ("what does a swollen ankle mean? mine is fine, just curious", "none"),
+    ("do you get breathless from a swollen calf? cos I've got both", "emergency"),
+    # "can barely", "could be": statements, not questions
+    ("can barely breathe lying on the sofa since my run", "emergency"),
+    ("might be food poisoning I guess, but I drank loads of water in the race and now "
+     "I'm throwing up with a headache", "emergency"),
+    # "all at once", "half past", "not long ago" are now, not history
+    ("went breathless all at once on the sofa at half past 8 and it hasn't settled",
+     "emergency"),
+    ("coughed up blood not long ago after my intervals", "emergency"),
+    # pain in runners' euphemisms, for weeks or not settling
+    ("my achilles has been grumbling for two months now", "see_professional"),
+    ("my hip has ached for three weeks and it's not getting any better", "see_professional"),
+    ("legs sore after the race and not getting any better yet", "none"),
+])
+def test_sixth_round_context_classes(detector: RedFlagDetector, text: str,
+                                     expected: str) -> None:
+    assert level(detector, text) == expected
