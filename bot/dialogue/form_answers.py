@@ -103,6 +103,10 @@ def read_answer(
         return {**skip_question(slot, slots), **side}
     if is_interruption(text, intent):
         return {}
+    if parsing.answered_in_words(slot, text):
+        # "the baby's up all night" to the sleep question: answered, just not with a
+        # figure; the causes it names are read from the message as from any other
+        return {**skip_question(slot, slots), **side}
     return {**skip_question(slot, slots), "answer_unparsed": slot, **side}
 
 

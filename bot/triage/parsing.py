@@ -487,6 +487,25 @@ def is_dont_know(text: str) -> bool:
     return _dont_know_norm(normalize(text).text)
 
 
+def answered_in_words(slot: str, text: str) -> bool:
+    """The reply answers the core question for ``slot`` in words, with no figure
+    (answer_vocabulary.yml ``answered_in_words``): it names one of the question's
+    causes ("the baby's up three times a night" to the sleep question), or it is one of
+    the question's whole answers ("fine" to the shoe question)."""
+    entry = vocab("answered_in_words", slot)
+    if not entry:
+        return False
+    t = normalize(text).text
+    filler = _lowered("dont_know", "filler_words") | {"thanks", "thank", "you", "cheers", "ta"}
+    raw = [w for w in _words(t) if w not in ("thanks", "thank", "you", "cheers", "ta")]
+    whole = _lowered("answered_in_words", slot, "whole")
+    if {" ".join(raw), " ".join(w for w in raw if w not in filler)} & whole:
+        return True
+    causes = set(entry.get("causes") or [])
+    return any(hit.label in causes and not hit.negated
+               for hit in find_labels(t, matcher("volunteered_causes")))
+
+
 def _not_read(text: str, extras: dict[str, Any] | None = None) -> Parsed:
     status: Status = "dont_know" if _dont_know_norm(text) else "unparsed"
     return Parsed(None, status, dict(extras or {}))

@@ -812,8 +812,10 @@ class _Context:
         final = [h for h in hits.get("negation_after_final", ())
                  if h.end >= len(tokens) or tokens[h.end].text in (".", "?", "!", ";", ",", "¶")
                  or tokens[h.end].after_break or h.end in self.break_starts]
-        self.negations_after = _Near(sorted([*hits.get("negation_after", []), *final],
-                                            key=lambda h: h.start))
+        # "sore for no reason": a pseudo-negation denies nothing after the sign either
+        self.negations_after = _Near(sorted(
+            [h for h in [*hits.get("negation_after", []), *final] if h.start not in pseudo],
+            key=lambda h: h.start))
         self.separators_before = [0]
         for token in tokens:
             self.separators_before.append(self.separators_before[-1] + (

@@ -40,6 +40,9 @@ SCHEMA: dict[str, Any] = {
                      "other_activity": PHRASES, "sleep": PHRASES, "shoes": PHRASES,
                      "shoe_pronouns": PHRASES},
     "condition_hints": LABELS,
+    "answered_in_words": {slot: {"causes": PHRASES, "whole": PHRASES} for slot in (
+        "weekly_distance_km", "distance_increase_pct", "sleep_hours", "diet_factors",
+        "shoe_distance_km")},
     "dates": {"months": NUMBERS, "seasons": NUMBERS, "holidays": NUMBERS},
 }
 
@@ -104,3 +107,9 @@ def check_vocabulary(data: Any, source: str) -> None:
     for key, target in (diet.get("negated_as") or {}).items():
         if key not in labels or target not in labels:
             raise _fail(source, f"diet.negated_as.{key}", "names diet labels that do not exist")
+    causes = set(data.get("volunteered_causes") or {})
+    for slot, entry in (data.get("answered_in_words") or {}).items():
+        unknown = sorted(set((entry or {}).get("causes") or []) - causes)
+        if unknown:
+            raise _fail(source, f"answered_in_words.{slot}.causes",
+                        f"{unknown} are not volunteered_causes labels")

@@ -124,3 +124,33 @@ def test_the_question_open_when_a_sign_came_is_answered_or_left_out() -> None:
                                  "mostly after runs, and my calf is swollen", "inform")
     assert held["symptom_timing"] == "after" and held["current_question"] is None
     assert answer_held_by_a_sign({}, "my calf is swollen", "describe_symptoms") == {}
+
+
+@pytest.mark.parametrize(("slot", "text"), [
+    ("sleep_hours", "the baby's up three or four times a night at the moment"),
+    ("sleep_hours", "honestly not sleeping well since the new job"),
+    ("sleep_hours", "fine thanks"),
+    ("shoe_distance_km", "they're fine"),
+    ("shoe_distance_km", "ok"),
+])
+def test_an_answer_in_words_is_understood_not_reported_unread(slot: str, text: str) -> None:
+    """No figure, but the reply answers the question: skipped quietly, never 'I couldn't
+    read that' (answer_vocabulary.yml answered_in_words)."""
+    from bot.dialogue.form_answers import read_answer
+
+    updates = read_answer(slot, text, "inform", {"requested_slot": slot})
+    assert updates.get("answer_unparsed") is None
+    assert slot in (updates.get("skipped_questions") or [])
+    assert updates.get(slot) is None
+
+
+@pytest.mark.parametrize(("slot", "text"), [
+    ("sleep_hours", "purple elephants"),
+    ("shoe_distance_km", "my legs are fine"),
+    ("sleep_hours", "the shoes are fine"),
+])
+def test_a_reply_that_does_not_answer_is_still_reported_unread(slot: str, text: str) -> None:
+    from bot.dialogue.form_answers import read_answer
+
+    assert read_answer(slot, text, "inform", {"requested_slot": slot})[
+        "answer_unparsed"] == slot

@@ -232,3 +232,20 @@ def test_over_owned_and_hedged_context(detector: RedFlagDetector, text: str,
 def test_sixth_round_context_classes(detector: RedFlagDetector, text: str,
                                      expected: str) -> None:
     assert level(detector, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("my mum's ankles puff up in the evenings, she's 80", "none"),
+    ("walking the dog my calf cramps after a few hundred metres and eases when I stand still",
+     "see_professional"),
+    ("quads so sore after leg day I can barely get off the toilet", "none"),
+    ("pace totally collapsed in the last 5k of the half", "none"),
+    ("my legs just wouldn't move on the last hill of the race", "none"),
+    ("calves sore for no reason, the only change is my statin", "see_professional"),
+    ("hypothetically, how bad is coughing up blood after a cold race?", "none"),
+    ("both ankles have gone podgy and my socks leave deep grooves", "see_professional"),
+    ("bit of a mind-numbing treadmill run, legs heavy", "none"),
+])
+def test_seventh_round_context_classes(detector: RedFlagDetector, text: str,
+                                       expected: str) -> None:
+    assert level(detector, text) == expected
