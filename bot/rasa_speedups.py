@@ -11,10 +11,25 @@ validation), which was half of a turn's time (py-spy, docs/performance.md).
 once, then validates each answer against it: the same schema, the same
 ``ValidationError`` with the same message, about 0.4 ms.
 
-Open-source Rasa has no plugin hook for this, so :class:`bot.policies.escalation.
-EscalationPolicy` calls :func:`install` from its ``load``: every way of serving
-this project's models (``rasa run``, ``rasa shell``, ``rasa test``) loads that
-policy. Nothing happens at import.
+``RasaModel.load`` (DIET and TED) builds the network's weights by *training one
+step* on an example batch with ``model.fit``, then overwrites them with the saved
+weights. ``fit`` first traces Keras's whole training function (the loss, its
+gradients and the optimizer's update) into a TensorFlow graph: on these machines
+about 11 of the 26 s it takes to load the model, on every start of every server and
+replica (docs/performance.md). :func:`install` builds the weights by tracing the
+loss alone on the same batch: the same layers are called in the same graph mode
+(autograph traces both sides of the models' branches either way), so the same
+variables are created, without gradients or an optimizer step; the saved weights
+then replace them as before (the optimizer's saved slots are not needed to
+predict), and predictions are traced as before. tests/e2e/test_model_loading.py
+loads the trained model both ways and compares every weight and the intent
+rankings.
+
+Open-source Rasa has no plugin hook for this, so the project's first pipeline
+component (:class:`bot.nlp.bounded_spacy.SpacyNLP`, loaded before DIET and TED) and
+:class:`bot.policies.escalation.EscalationPolicy` call :func:`install` when they are
+created: every way of serving this project's models (``rasa run``, ``rasa shell``,
+``rasa test``) loads them. Nothing happens at import.
 """
 
 from __future__ import annotations
@@ -55,9 +70,52 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         raise error
 
 
+# The models whose weights are built by tracing the loss alone, checked to give
+# Rasa's own weights (tests/e2e/test_model_loading.py). Built eagerly instead, TED
+# would miss the layers of the branches an eager step does not take.
+_LOSS_BUILD_MODELS = frozenset({"DIET", "TED"})
+
+
+def _load_building_from_the_loss(original: Any) -> Any:
+    """``RasaModel.load`` that builds the weights by tracing the loss, not a training step."""
+
+    @functools.wraps(original.__func__)
+    def load(cls: Any, model_file_name: str, model_data_example: Any,
+             predict_data_example: Any = None, finetune_mode: bool = False,
+             *args: Any, **kwargs: Any) -> Any:
+        if finetune_mode or cls.__name__ not in _LOSS_BUILD_MODELS:
+            # training goes on, or a model not checked: Rasa's own path
+            return original.__func__(cls, model_file_name, model_data_example,
+                                     predict_data_example, finetune_mode, *args, **kwargs)
+        import tensorflow as tf
+        from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+        from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+
+        config = kwargs.get("config", {})
+        model = cls(*args, **kwargs)
+        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                      run_eagerly=config.get(RUN_EAGERLY))
+        batch_in, _ = RasaBatchDataGenerator(model_data_example, batch_size=1)[0]
+        model._training = True  # as in Rasa's train_step, which fit would run
+        tf.function(model.batch_loss)(batch_in)  # traced: every layer built, no gradients
+        # the optimizer's slots are in the file but not needed to predict
+        model.load_weights(model_file_name).expect_partial()
+        if predict_data_example:
+            model.run_inference(predict_data_example)
+        return model
+
+    setattr(load, _MARK, True)
+    return classmethod(load)
+
+
 def install() -> None:
     """Apply the fixes (idempotent)."""
     from rasa.core.actions.action import RemoteAction
+    from rasa.utils.tensorflow.models import RasaModel
+
+    if not getattr(RasaModel.load, _MARK, False):
+        RasaModel.load = _load_building_from_the_loss(  # type: ignore[method-assign]
+            RasaModel.__dict__["load"])
 
     if getattr(RemoteAction._validate_action_result, _MARK, False):
         return

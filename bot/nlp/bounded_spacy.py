@@ -101,6 +101,16 @@ class SpacyNLP(RasaSpacyNLP):
     def get_default_config() -> Dict[str, Any]:
         return {**RasaSpacyNLP.get_default_config(), "max_new_strings": DEFAULT_MAX_NEW_STRINGS}
 
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: Any, resource: Any,
+               execution_context: Any) -> "SpacyNLP":
+        # The first component of the pipeline: DIET and TED load after it, with the
+        # faster weight building of bot/rasa_speedups.py (same weights).
+        from bot import rasa_speedups
+
+        rasa_speedups.install()
+        return super().create(config, model_storage, resource, execution_context)
+
     def new_strings(self) -> int:
         """Strings added to the current pipeline's vocabulary since it was loaded."""
         return vocabulary_size(self._model) - self.baseline

@@ -57,3 +57,15 @@ def test_install_replaces_the_method_once(monkeypatch: pytest.MonkeyPatch) -> No
     assert installed is rasa_speedups._validate_action_result
     rasa_speedups.install()
     assert RemoteAction._validate_action_result is installed
+
+
+def test_install_replaces_rasa_model_load_once() -> None:
+    from rasa.utils.tensorflow.models import RasaModel
+
+    rasa_speedups.install()
+    installed = RasaModel.__dict__["load"]
+    assert getattr(RasaModel.load, rasa_speedups._MARK)
+    rasa_speedups.install()
+    assert RasaModel.__dict__["load"] is installed
+    # only the models checked to give Rasa's weights (tests/e2e/test_model_loading.py)
+    assert rasa_speedups._LOSS_BUILD_MODELS == {"DIET", "TED"}
