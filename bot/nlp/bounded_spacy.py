@@ -49,7 +49,10 @@ import os
 import time
 from typing import Any, Dict
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.nlu.utils.spacy_utils import SpacyNLP as RasaSpacyNLP
 
@@ -102,8 +105,8 @@ class SpacyNLP(RasaSpacyNLP):
         return {**RasaSpacyNLP.get_default_config(), "max_new_strings": DEFAULT_MAX_NEW_STRINGS}
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: Any, resource: Any,
-               execution_context: Any) -> "SpacyNLP":
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SpacyNLP":
         # The first component of the pipeline: DIET and TED load after it, with the
         # faster weight building of bot/rasa_speedups.py (same weights).
         from bot import rasa_speedups
