@@ -487,6 +487,9 @@ def is_dont_know(text: str) -> bool:
     return _dont_know_norm(normalize(text).text)
 
 
+_THANKS = frozenset({"thanks", "thank", "you", "cheers", "ta"})
+
+
 def answered_in_words(slot: str, text: str) -> bool:
     """The reply answers the core question for ``slot`` in words, with no figure
     (answer_vocabulary.yml ``answered_in_words``): it names one of the question's
@@ -496,10 +499,12 @@ def answered_in_words(slot: str, text: str) -> bool:
     if not entry:
         return False
     t = normalize(text).text
-    filler = _lowered("dont_know", "filler_words") | {"thanks", "thank", "you", "cheers", "ta"}
-    raw = [w for w in _words(t) if w not in ("thanks", "thank", "you", "cheers", "ta")]
-    whole = _lowered("answered_in_words", slot, "whole")
-    if {" ".join(raw), " ".join(w for w in raw if w not in filler)} & whole:
+    # "ok" and "okay" are filler elsewhere but a whole answer here: try the words with
+    # and without the filler
+    words = [w for w in _words(t) if w not in _THANKS]
+    filler = _lowered("dont_know", "filler_words")
+    spoken = {" ".join(words), " ".join(w for w in words if w not in filler)}
+    if spoken & _lowered("answered_in_words", slot, "whole"):
         return True
     causes = set(entry.get("causes") or [])
     return any(hit.label in causes and not hit.negated

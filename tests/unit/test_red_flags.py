@@ -211,7 +211,7 @@ def test_over_owned_and_hedged_context(detector: RedFlagDetector, text: str,
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    # a question, then the runner's own answer to it
+    # sixth round: a question, then the runner's own answer to it
     ("is it normal for one calf to swell up after a flight? mine is, and it's hot too",
      "urgent"),
     ("what does a swollen ankle mean? mine is fine, just curious", "none"),
@@ -228,13 +228,7 @@ def test_over_owned_and_hedged_context(detector: RedFlagDetector, text: str,
     ("my achilles has been grumbling for two months now", "see_professional"),
     ("my hip has ached for three weeks and it's not getting any better", "see_professional"),
     ("legs sore after the race and not getting any better yet", "none"),
-])
-def test_sixth_round_context_classes(detector: RedFlagDetector, text: str,
-                                     expected: str) -> None:
-    assert level(detector, text) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), [
+    # seventh round: everyday words for signs, and everyday phrases that are not signs
     ("my mum's ankles puff up in the evenings, she's 80", "none"),
     ("walking the dog my calf cramps after a few hundred metres and eases when I stand still",
      "see_professional"),
@@ -246,6 +240,6 @@ def test_sixth_round_context_classes(detector: RedFlagDetector, text: str,
     ("both ankles have gone podgy and my socks leave deep grooves", "see_professional"),
     ("bit of a mind-numbing treadmill run, legs heavy", "none"),
 ])
-def test_seventh_round_context_classes(detector: RedFlagDetector, text: str,
-                                       expected: str) -> None:
+def test_context_classes_of_the_sixth_and_seventh_rounds(detector: RedFlagDetector, text: str,
+                                                         expected: str) -> None:
     assert level(detector, text) == expected
