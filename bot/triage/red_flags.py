@@ -770,6 +770,11 @@ def _overlaps(a: Hit, b: Hit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+def _within(a: Hit, b: Hit) -> bool:
+    """``a``'s words are all words of ``b``."""
+    return b.start <= a.start and a.end <= b.end
+
+
 class _Near:
     """Hits of one class, found by position in O(log n)."""
 
@@ -829,10 +834,14 @@ class _Context:
                                      for h in hits.get(name, ())})
         self.own = sorted(h.start for name in ("first_person", "own_body")
                           for h in hits.get(name, ()))
+        self._class_near = {name: _Near(found) for name, found in hits.items()
+                            if name in vocab.sign_classes}
+        self._used = _Near(sorted(used_parts, key=lambda h: h.start))
+        self._sign_classes: dict[str, frozenset[str]] = {}
         self.near = {name: _Near(hits.get(name, ())) for name in (
             "negation_cancelled_by", "someone_else", "past", "resolved", "hypothetical",
             "if_word", "asked_about_after", "owned_after", "question_opener", "states_own",
-            "hedge", "hedge_after")}
+            "hedge", "hedge_after", "hedge_outlasted")}
 
     def status(self, sign: str, parts: Sequence[Hit]) -> Status:
         start = min(p.start for p in parts)
@@ -843,11 +852,14 @@ class _Context:
             return "negated"
         if self._someone_else(start, end):
             return "other"
+        # A time word that is one of the ways the sign itself is said says it goes on
+        # ("only a dribble came out, nothing since": still no urine), not that it is over.
+        own = self._own_words(sign, start, end, parts)
         if self.vocab.signs[sign].counts_when_over if sign in self.vocab.signs else False:
-            if self._in_clause(start, end, "past", unless="resolved"):
+            if self._in_clause(start, end, "past", unless="resolved", own=own):
                 return "past"
-        elif (self._in_clause(start, end, "past")
-              or self._in_clause_with("resolved", start, end)):
+        elif (self._in_clause(start, end, "past", own=own)
+              or self._in_clause_with("resolved", start, end, own=own)):
             return "past"
         if self._hypothetical(start, end) and not self._owned_after(end):
             return "hypothetical"
@@ -858,10 +870,27 @@ class _Context:
         # A modifier (drank a lot, after a race) is context, not a sign to check: "I
         # think I over-drank" still counts with the headache it comes with.
         modifier = sign in self.vocab.signs and self.vocab.signs[sign].modifier
+        # A hedge of a sign said to keep coming back or to last ("sort of tingly after
+        # every run, a week of it") describes the feeling: the runner is not unsure of it.
         if (not modifier and any(self._hedged(part.start, part.end) for part in parts)
-                and level_rank(self.vocab.level_for([sign])) <= 1):
+                and level_rank(self.vocab.level_for([sign])) <= 1
+                and not self._outlasts_hedge(start, end)):
             return "hedged"
         return "affirmed"
+
+    def _own_words(self, sign: str, start: int, end: int, parts: Sequence[Hit]
+                   ) -> list[Hit]:
+        """The mention's parts and, near it, any word of the classes its sign is found by
+        and the words of the other signs found."""
+        own = [*parts, *self._used.between(start - _REACH, end + _REACH)]
+        spec = self.vocab.signs.get(sign)
+        if spec is not None:
+            for name in self._sign_classes.setdefault(sign, frozenset(
+                    cls for finder in spec.finders for cls in finder.classes)):
+                near = self._class_near.get(name)
+                if near is not None:
+                    own.extend(near.between(start - _REACH, end + _REACH))
+        return own
 
     # -- negation ----------------------------------------------------------
     def _negated_cached(self, part: Hit, parts: Sequence[Hit],
@@ -950,23 +979,29 @@ class _Context:
         return False
 
     # -- other contexts ----------------------------------------------------
-    def _in_clause(self, start: int, end: int, name: str, unless: str | None = None) -> bool:
+    def _in_clause(self, start: int, end: int, name: str, unless: str | None = None,
+                   own: Sequence[Hit] = ()) -> bool:
         """A word of ``name`` in the mention's clause (not one that is also a word of
-        ``unless``: "feel fine now" is both past and resolved)."""
+        ``unless``: "feel fine now" is both past and resolved; not one of the sign's own
+        words, ``own``)."""
         clause = self.sentences.clause_of
         skip = ({(h.start, h.end) for h in self.near[unless].between(start - _REACH, end + _REACH)}
                 if unless else set())
         return any(clause[h.start] in (clause[start], clause[end - 1])
                    and (h.start, h.end) not in skip
+                   and not any(_within(h, part) for part in own)
                    for h in self.near[name].between(start - _REACH, end + _REACH))
 
-    def _in_clause_with(self, name: str, start: int, end: int) -> bool:
+    def _in_clause_with(self, name: str, start: int, end: int,
+                        own: Sequence[Hit] = ()) -> bool:
         """A word of ``name`` in the mention's clause, or in its sentence with no clause
         break ("now", "but", "again", ...) between: "had a DVT when pregnant, four
         years ago, fully resolved" is past; "a DVT in 2019 and now my calf is swollen"
         is not."""
         s = self.sentences
         for hit in self.near[name].between(start - _REACH, end + _REACH):
+            if any(_within(hit, part) for part in own):
+                continue
             if s.clause_of[hit.start] in (s.clause_of[start], s.clause_of[end - 1]):
                 return True
             if s.same_sentence(hit.start, start):
@@ -1043,6 +1078,11 @@ class _Context:
         clause = self.sentences.clause_of
         return not any(clause[hit.start] == clause[start]
                        for hit in self.near["states_own"].between(start - 6, start + 6))
+
+    def _outlasts_hedge(self, start: int, end: int) -> bool:
+        s = self.sentences
+        return any(s.same_sentence(hit.start, start)
+                   for hit in self.near["hedge_outlasted"].between(start - _REACH, end + _REACH))
 
     def _hedged(self, start: int, end: int) -> bool:
         s = self.sentences

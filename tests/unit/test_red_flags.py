@@ -243,3 +243,45 @@ def test_over_owned_and_hedged_context(detector: RedFlagDetector, text: str,
 def test_context_classes_of_the_sixth_and_seventh_rounds(detector: RedFlagDetector, text: str,
                                                          expected: str) -> None:
     assert level(detector, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # eighth round: big-muscle soreness after a race that is settling is DOMS, however it
+    # is put; pain at a joint, a bone or the foot, sharp pain or one leg still counts
+    ("the half marathon wrecked my thighs, walking was agony on sunday but they are a bit better "
+     "each day now", "none"),
+    ("hamstrings hurt loads after the trail race yesterday, already easing though", "none"),
+    ("after the race my quads hurt but it is easing, my knee hurts when I bend it though",
+     "see_professional"),
+    ("calves hurt after the race, easing now, but there's a sharp pain in one spot",
+     "see_professional"),
+    ("my quads are in agony after the race", "urgent"),
+    # a time word that is one of the ways the sign is said: still no urine
+    ("peed a few drops of brown stuff after the ultra and nothing since, 10 hours now",
+     "emergency"),
+    ("after the marathon I only managed a dribble of wee, nothing since", "urgent"),
+    ("fainted at a race in 2015, nothing since, legs a bit tired today", "none"),
+    # inabilities said with "seem to", "proper"
+    ("lying in bed and I can't seem to get a proper breath in", "emergency"),
+    ("couldn't get a decent breath for ten minutes just sitting at my desk", "emergency"),
+    # a figure of speech about one's own body is not someone else
+    ("my feet feel like they belong to somebody else, tingling for a fortnight",
+     "see_professional"),
+    # possessives written without the apostrophe, people in films
+    ("my husbands calf swelled up and went hot after his flight", "none"),
+    ("saw a documentary where a runner collapses near the end, how common is that", "none"),
+    # "they never used to": a change now, not a denial and not history
+    ("my calves cramp at night like they never used to since I started a statin",
+     "see_professional"),
+    # couldn't feel my legs by the end of a race is tiredness; one leg that can't be felt is not
+    ("could not feel my legs by the end of the 50k, fine after a bath", "none"),
+    ("I can't feel my left leg and it is cold", "emergency"),
+    # a hedge of a sign that keeps coming back or lasts describes it; the runner is sure
+    ("kind of numb in my toes after every run for a fortnight", "see_professional"),
+    ("maybe a little tingling in my fingers once, I think", "none"),
+    # a fear is a supposition
+    ("my worst fear at the marathon is passing out in front of everyone", "none"),
+])
+def test_context_classes_of_the_eighth_round(detector: RedFlagDetector, text: str,
+                                             expected: str) -> None:
+    assert level(detector, text) == expected, detector.detect_text(text)
