@@ -19,8 +19,12 @@ fi
 
 rm -rf "$OUT"
 mkdir -p "$OUT/vendor"
-cp web/src/index.html web/src/widget.js web/src/widget.css web/src/favicon.svg "$OUT/"
-cp "$CLIENT/dist/socket.io.min.js" "$OUT/vendor/socket.io.min.js"
+# The widget: widget.js + launcher.css (the bubble), chat.js + widget.css (the chat,
+# loaded when opened), print-host.css; index.html + page.css: the stand-alone host page.
+cp web/src/index.html web/src/page.css web/src/widget.js web/src/launcher.css web/src/chat.js \
+   web/src/widget.css web/src/print-host.css web/src/favicon.svg "$OUT/"
+# The ES module build: the widget imports it when the chat opens, so no global `io`.
+cp "$CLIENT/dist/socket.io.esm.min.js" "$OUT/vendor/socket.io.esm.min.js"
 cp "$CLIENT/LICENSE" "$OUT/vendor/socket.io-client.LICENSE"
 version=$(node -p "require('./$CLIENT/package.json').version")
 echo "Built $OUT/ (socket.io-client $version)"

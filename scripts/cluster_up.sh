@@ -19,6 +19,11 @@ RASA_BASE_PORT="${RASA_BASE_PORT:-5200}"          # replicas on 5201, 5202, ...
 ACTIONS_BASE_PORT="${ACTIONS_BASE_PORT:-5250}"    # action servers on 5251, ...
 WEB_PORT="${CLUSTER_WEB_PORT:-5199}"
 ORIGIN="http://127.0.0.1:$CLUSTER_PORT"
+# The sites allowed to embed the widget (bot/web/origins.py): the cluster's own page and
+# ALLOWED_ORIGINS; Rasa's CORS, its socket.io channel and the page server all read them.
+export WEB_ORIGIN="$ORIGIN" ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-}"
+CORS_LIST="$("$PY" -m bot.web.origins)"
+read -r -a CORS_ORIGINS <<<"$CORS_LIST"
 MODEL="$ROOT/models/$(cat models/current)"
 export TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
 # One TensorFlow thread per replica (docs/performance.md): scale with replicas instead.
@@ -106,7 +111,7 @@ for i in $(seq 1 "$RASA_REPLICAS"); do
   start "rasa$i" "$DIR/logs/rasa$i.log" env SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-1048576}" \
     SANIC_REQUEST_TIMEOUT="${SANIC_REQUEST_TIMEOUT:-15}" "$PY" -m rasa run --model "$MODEL" --enable-api \
     --auth-token "$RASA_AUTH_TOKEN" --interface 127.0.0.1 --port $((RASA_BASE_PORT + i)) \
-    --endpoints deploy/local/endpoints.yml --credentials "$DIR/credentials.yml" --cors "$ORIGIN"
+    --endpoints deploy/local/endpoints.yml --credentials "$DIR/credentials.yml" --cors "${CORS_ORIGINS[@]}"
 done
 start web "$DIR/logs/web.log" "$PY" -m bot.web.serve --host 127.0.0.1 --port "$WEB_PORT" --rasa-url "$ORIGIN"
 

@@ -6,12 +6,17 @@ cd "$(dirname "$0")/.."
 HOST="${BOT_HOST:-127.0.0.1}"
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
-# The chat page (docs/web.md). WEB_ORIGIN is the address the browser opens, and the only
-# origin Rasa's CORS allows; RASA_PUBLIC_URL is where the browser finds Rasa's socket.io.
+# The chat page (docs/web.md). WEB_ORIGIN is the address the browser opens;
+# ALLOWED_ORIGINS the other sites that embed the widget (space- or comma-separated).
+# Rasa's CORS, its socket.io channel (both transports) and the page server allow exactly
+# these origins (bot/web/origins.py). RASA_PUBLIC_URL is where the browser finds Rasa.
 WEB_HOST="${WEB_HOST:-127.0.0.1}"
 WEB_PORT="${WEB_PORT:-8080}"
 WEB_ORIGIN="${WEB_ORIGIN:-http://127.0.0.1:$WEB_PORT}"
 RASA_PUBLIC_URL="${RASA_PUBLIC_URL:-http://127.0.0.1:$RASA_PORT}"
+export WEB_ORIGIN ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-}"
+CORS_LIST="$(.venv/bin/python -m bot.web.origins)"  # fails on a bad entry
+read -r -a CORS_ORIGINS <<<"$CORS_LIST"
 # The HTTP API (docs/security.md): BOT_JWT_SECRET (JWT in an Authorization header) and/or
 # BOT_API_TOKEN (?token=). Off the loopback interface one of them is required, or
 # BOT_ENABLE_API=0 serves only the channels. Checked before anything is written.
@@ -103,7 +108,7 @@ SANIC_REQUEST_TIMEOUT="$RASA_SANIC_REQUEST_TIMEOUT" \
 .venv/bin/python -m rasa run --model "$MODEL" "${api[@]}" \
   --interface "$HOST" --port "$RASA_PORT" \
   --endpoints "$RUN_DIR/endpoints.yml" --credentials "$RUN_DIR/credentials.yml" \
-  --cors "$WEB_ORIGIN" &
+  --cors "${CORS_ORIGINS[@]}" &
 pids+=($!)
 .venv/bin/python -m bot.web.serve --host "$WEB_HOST" --port "$WEB_PORT" --rasa-url "$RASA_PUBLIC_URL" &
 pids+=($!)
@@ -111,5 +116,6 @@ pids+=($!)
 echo "Starting... the assistant will answer at http://$HOST:$RASA_PORT/webhooks/rest/webhook"
 echo "  e.g. curl -s -XPOST http://$HOST:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"my legs feel heavy\"}'"
 echo "  tracker: http://$HOST:$RASA_PORT/conversations/me/tracker   (Ctrl-C stops all servers)"
-echo "  chat page: $WEB_ORIGIN/"
+echo "  chat page: $WEB_ORIGIN/   (embed it: <script src=\"$WEB_ORIGIN/widget.js\" async></script>"
+echo "   on a site listed in ALLOWED_ORIGINS; now: ${CORS_ORIGINS[*]})"
 wait -n "${pids[@]}"

@@ -44,7 +44,13 @@ channel (``bot.security.input``, docs/security.md):
 * messages over the conversation's rate limit (``bot.security.rate_limit``) are
   not run; each gets "You're sending messages faster than I can read them …";
 * a frame that is not a socket.io packet (broken JSON, junk) closes that one
-  connection instead of logging a traceback and leaving it open.
+  connection instead of logging a traceback and leaving it open;
+* a browser page whose origin is not on the allow-list (``bot.web.origins``:
+  ``WEB_ORIGIN`` and ``ALLOWED_ORIGINS``) is refused with 403 before engine.io reads
+  the request, on the polling and on the websocket transport alike. (Rasa builds its
+  engine.io server with ``cors_allowed_origins=[]``, which turns engine.io's own
+  origin check off; Rasa's ``--cors`` covers only what a browser enforces, and
+  browsers do not enforce CORS on websockets.)
 
 Everything else (the ``/socket.io`` path, session persistence through the
 conversation's room, the channel name ``socketio``) is Rasa's own code, unchanged.
@@ -52,6 +58,7 @@ conversation's room, the channel name ``socketio``) is Rasa's own code, unchange
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, List
@@ -60,6 +67,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
+from sanic import response as sanic_response
 
 from bot.channels.turn_guard import guarded_turn, install_watcher
 from bot.dialogue.button_answers import ANSWER_TO, question_token
@@ -72,6 +80,7 @@ from bot.security.input import (
     read_text,
 )
 from bot.security.session_ids import signer_from_env
+from bot.web.origins import allowed_origins, is_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +136,7 @@ class SocketIOInput(RasaSocketIOInput):
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by Rasa's blueprint()
+        _refuse_other_origins(sio)
 
         # python-socketio 5.9 decodes each frame in its engine.io "message"
         # handler; a frame that is not a socket.io packet (broken JSON, "42null",
@@ -212,6 +222,31 @@ class SocketIOInput(RasaSocketIOInput):
                                notify_every_refusal=True)
 
         return blueprint
+
+
+def _refuse_other_origins(sio: Any) -> None:
+    """Check ``Origin`` on every engine.io request (both transports) against the list.
+
+    The route is added when the blueprint is registered (``sio.attach``), from the
+    instance attribute replaced here. A bad entry in the list stops the server at start.
+    """
+    allowed = allowed_origins()
+    if not allowed:
+        logger.warning("socket.io: neither WEB_ORIGIN nor ALLOWED_ORIGINS is set; every "
+                       "browser page is refused (clients that send no Origin still work)")
+    handle_request = sio.eio.handle_request
+
+    @functools.wraps(handle_request)
+    async def handle_allowed_request(request: Any, *args: Any, **kwargs: Any) -> Any:
+        origin = request.headers.get("origin")
+        if not is_allowed(origin, allowed):
+            logger.warning("socket.io: refused a request from origin %r (not in WEB_ORIGIN or "
+                           "ALLOWED_ORIGINS)", origin[:200])
+            return sanic_response.text("This site is not allowed to use the assistant.",
+                                       status=403)
+        return await handle_request(request, *args, **kwargs)
+
+    sio.eio.handle_request = handle_allowed_request
 
 
 def _client_metadata(value: Any) -> Dict[str, Any] | None:

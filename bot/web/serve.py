@@ -6,6 +6,11 @@ The page (``web/src/``, built into ``build/web/`` by ``scripts/build_web.sh``) t
 to Rasa's socket.io channel directly; this server only hands out the files and
 ``/config.json`` (where the socket is). It binds 127.0.0.1 unless told otherwise.
 Rasa must allow this page's origin with ``--cors`` (see docs/web.md).
+
+The same files are the widget other sites embed (``<script src=".../widget.js">``):
+the sites on the allow-list (``bot.web.origins``) get ``Access-Control-Allow-Origin``
+for them, which the widget's lazily imported socket.io module and ``config.json``
+need; other sites get no CORS header, so their pages cannot import or read them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
+
+from bot.web.origins import BadOrigin, allowed_origins, is_allowed
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ROOT = ROOT / "build" / "web"
@@ -63,7 +70,8 @@ def security_headers(rasa_url: str) -> dict:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def make_app(root: Path, rasa_url: str) -> web.Application:
+def make_app(root: Path, rasa_url: str, origins: Sequence[str] = ()) -> web.Application:
+    """The page server; ``origins``: the sites that may embed the widget (CORS)."""
     root = root.resolve()
     if not (root / "index.html").is_file():
         raise FileNotFoundError(f"{root / 'index.html'} is missing: run scripts/build_web.sh")
@@ -78,6 +86,10 @@ def make_app(root: Path, rasa_url: str) -> web.Application:
             error.headers.update(headers)
             raise
         response.headers.update(headers)
+        origin = request.headers.get("Origin")
+        if origin and is_allowed(origin, origins):
+            response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
         return response
 
     async def index(_: web.Request) -> web.StreamResponse:
@@ -106,8 +118,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        app = make_app(args.root, args.rasa_url)
-    except (FileNotFoundError, ValueError) as error:
+        app = make_app(args.root, args.rasa_url, allowed_origins())
+    except (FileNotFoundError, ValueError, BadOrigin) as error:
         print(f"bot.web.serve: {error}", file=sys.stderr)
         return 2
     print(f"Chat page: http://{args.host}:{args.port}/ (Rasa at {origin_of(args.rasa_url)})",

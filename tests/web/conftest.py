@@ -56,6 +56,107 @@ class Stack:
     page: PageServer  # the page, talking to Rasa directly
     relayed_page: PageServer  # the same page, talking to Rasa through `relay`
     relay: "Relay"
+    hosts: "HostSite"  # other sites embedding the widget, on the allow-list
+    stranger: "HostSite"  # a site that is not on the allow-list
+
+
+# A host page's hostile global CSS (issue 15): resets, hidden buttons, huge fonts.
+HOSTILE_CSS = """
+* { all: revert; }
+html { font-size: 48px !important; }
+body { font: 40px/3 "Comic Sans MS", cursive; color: #ff00ff; background: #ffff00; }
+button { display: none !important; }
+div, section, form, input, p, ol, li, span { color: lime !important; padding: 30px; }
+*, *::before, *::after { box-sizing: content-box !important; transition: none; }
+heavy-legs-chat { display: none; opacity: 0.1; transform: scale(0.2); }
+"""
+
+
+class HostSite:
+    """A web site on its own origin that embeds the widget, as a club's or a shop's would.
+
+    Pages (``/plain``, ``/csp``, ``/hostile``, ``/manual``) embed ``widget.js`` from the
+    page server with one script tag; ``/csp`` is served with a strict
+    Content-Security-Policy that allows only the sources docs/web.md lists.
+    """
+
+    def __init__(self, widget_base: str, rasa_url: str) -> None:
+        self.widget_base = widget_base
+        self.rasa_url = rasa_url
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self._server: object | None = None
+
+    def page(self, name: str) -> str:
+        return f"{self.origin}/{name}"
+
+    def csp(self) -> str:
+        widget = self.widget_base.rstrip("/")
+        rasa = self.rasa_url
+        return (f"default-src 'none'; script-src {widget}; style-src {widget}; "
+                f"connect-src {widget} {rasa} {rasa.replace('http', 'ws', 1)}; "
+                "img-src 'self'; base-uri 'none'; form-action 'none'; "
+                "require-trusted-types-for 'script'")
+
+    def html(self, name: str) -> tuple[str, dict]:
+        tag = (f'<script src="{self.widget_base}widget.js" async '
+               f'data-rasa-url="{self.rasa_url}"></script>')
+        head, body, headers = "", "", {}
+        if name == "csp":
+            headers["Content-Security-Policy"] = self.csp()
+        elif name == "hostile":
+            head = f"<style>{HOSTILE_CSS}</style>"
+        elif name == "manual":
+            # window.HeavyLegs.init({...}) instead of data attributes.
+            tag = (f'<script id="w" src="{self.widget_base}widget.js" async '
+                   'data-init="manual"></script>'
+                   "<script>document.getElementById('w').addEventListener('load', function () {"
+                   f"HeavyLegs.init({{rasaUrl: '{self.rasa_url}', title: 'Physio chat', "
+                   "color: '#6a1b9a', position: 'left', greeting: 'Hello from the clinic.', "
+                   "suggestions: ['My shins ache', 'Heavy legs'], open: true});"
+                   "});</script>")
+        elif name == "globals":
+            # Records the page's globals before the widget loads (no CSP on this page).
+            head = "<script>window.__before = Object.getOwnPropertyNames(window);</script>"
+        elif name != "plain":
+            return "", {}
+        articles = "".join(
+            f"<h2>Club news {i}</h2><p>Saturday's parkrun starts at nine. Bring a friend; "
+            "the cafe opens after.</p><button>Join the club</button>" for i in range(1, 8))
+        page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+                "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                f"<title>Riverside Runners: {name}</title>{head}</head><body>"
+                f"<main><h1>Riverside Runners</h1>{articles}{body}</main>{tag}</body></html>")
+        return page, headers
+
+    def start(self) -> None:
+        import http.server
+
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                page, headers = site.html(self.path.strip("/").split("?")[0])
+                body = page.encode()
+                self.send_response(200 if page else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self._server = server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()  # type: ignore[attr-defined]
+            self._server.server_close()  # type: ignore[attr-defined]
 
 
 class Relay:
@@ -127,11 +228,13 @@ class Relay:
 
 
 @contextmanager
-def page_server(port: int, rasa_url: str, log: Path) -> Iterator[PageServer]:
+def page_server(port: int, rasa_url: str, log: Path,
+                env: dict[str, str] | None = None) -> Iterator[PageServer]:
     """``python -m bot.web.serve`` as `make run` starts it."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.web.serve", "--port", str(port), "--rasa-url", rasa_url],
         cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     try:
         url = f"http://127.0.0.1:{port}/"
@@ -149,17 +252,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     credentials = workdir / "credentials.yml"
     credentials.write_text(SOCKETIO_CREDENTIALS)
     page_port, relayed_page_port = free_port(), free_port()
-    # Rasa's --cors: the page's origin(s), nothing else.
-    origins = [f"http://127.0.0.1:{page_port}", f"http://127.0.0.1:{relayed_page_port}"]
+    hosts = HostSite(f"http://127.0.0.1:{page_port}/", "")
+    stranger = HostSite(f"http://127.0.0.1:{page_port}/", "")
+    # The allow-list as `make run` passes it (bot/web/origins.py): the page's own origin
+    # in WEB_ORIGIN, the relayed page and the embedding site in ALLOWED_ORIGINS; Rasa's
+    # --cors is the same list. The stranger's origin is on no list.
+    allowed = {"WEB_ORIGIN": f"http://127.0.0.1:{page_port}",
+               "ALLOWED_ORIGINS": f"http://127.0.0.1:{relayed_page_port}, {hosts.origin}"}
+    origins = [allowed["WEB_ORIGIN"], f"http://127.0.0.1:{relayed_page_port}", hosts.origin]
     with running_bot(workdir / "bot", token=secrets.token_hex(16), credentials=credentials,
-                     extra_args=["--cors", *origins]) as bot:
+                     extra_args=["--cors", *origins], extra_env=allowed) as bot:
+        hosts.rasa_url = stranger.rasa_url = bot.url
         relay = Relay(int(bot.url.rsplit(":", 1)[1]))
         relay.start()
-        with page_server(page_port, bot.url, workdir / "page.log") as page, \
+        hosts.start()
+        stranger.start()
+        with page_server(page_port, bot.url, workdir / "page.log", allowed) as page, \
                 page_server(relayed_page_port, f"http://127.0.0.1:{relay.port}",
-                            workdir / "relayed-page.log") as relayed_page:
-            yield Stack(bot=bot, page=page, relayed_page=relayed_page, relay=relay)
+                            workdir / "relayed-page.log", allowed) as relayed_page:
+            yield Stack(bot=bot, page=page, relayed_page=relayed_page, relay=relay,
+                        hosts=hosts, stranger=stranger)
         relay.cut()
+        hosts.stop()
+        stranger.stop()
 
 
 @pytest.fixture(scope="session")

@@ -35,9 +35,14 @@ def connected(page) -> None:
     expect(page.get_by_role("button", name="Send message")).to_be_enabled(timeout=TURN_TIMEOUT)
 
 
+# The widget lives in a shadow root: Playwright's locators pierce it, page scripts
+# go through it.
+IN_WIDGET = "document.querySelector('heavy-legs-chat').shadowRoot"
+
+
 def wait_for_answer(page, bot_messages_before: int) -> list[str]:
     page.wait_for_function(
-        "n => document.querySelectorAll('#log li.msg-bot').length > n",
+        f"n => {IN_WIDGET}.querySelectorAll('#log li.msg-bot').length > n",
         arg=bot_messages_before, timeout=TURN_TIMEOUT,
     )
     expect(page.locator("#typing")).to_be_hidden(timeout=TURN_TIMEOUT)
@@ -63,7 +68,7 @@ def click_reply(page, title: str, keyboard: bool = False) -> list[str]:
         page.get_by_label(INPUT_LABEL).focus()
         for _ in range(10):  # the replies come right before the input, in tab order
             page.keyboard.press("Shift+Tab")
-            if button.evaluate("b => b === document.activeElement"):
+            if button.evaluate("b => b === b.getRootNode().activeElement"):
                 break
         expect(button).to_be_focused()
         page.keyboard.press("Enter")
@@ -115,8 +120,11 @@ def test_socketio_v4_client_speaks_to_rasa_with_eio4(stack, page) -> None:
     assert handshake.status == 200
     assert handshake.header_value("access-control-allow-origin") == stack.page.origin
     assert re.match(r'^0\{"sid":"[^"]+","upgrades":\["websocket"\]', handshake.text())
-    vendored = page.evaluate("fetch('vendor/socket.io.min.js').then(r => r.text())")
+    vendored = page.evaluate("fetch('vendor/socket.io.esm.min.js').then(r => r.text())")
     assert re.search(r"Socket\.IO v4\.\d+\.\d+", vendored[:200])
+    # Imported as a module: no global `io`, the widget's one global is HeavyLegs.
+    assert page.evaluate("typeof window.io") == "undefined"
+    assert page.evaluate("typeof window.HeavyLegs.init") == "function"
     # The server issued the conversation id ("web-" + 128 random bits) and its token.
     assert re.fullmatch(r"web-[0-9a-f]{32}", session_id(page))
     assert re.fullmatch(r"[0-9]+\.[A-Za-z0-9_-]{43}", session_token(page))
@@ -335,12 +343,12 @@ def http_get(url: str) -> tuple[int, dict, bytes]:
 
 def test_page_server_serves_the_page_its_config_and_nothing_else(stack) -> None:
     status, headers, body = http_get(stack.page.url)
-    assert status == 200 and b'id="log"' in body
+    assert status == 200 and b'src="widget.js"' in body
     assert "connect-src 'self' " + stack.bot.url in headers["Content-Security-Policy"]
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     status, _, body = http_get(stack.page.url + "config.json")
     assert status == 200 and stack.bot.url.encode() in body
-    status, headers, _ = http_get(stack.page.url + "vendor/socket.io.min.js")
+    status, headers, _ = http_get(stack.page.url + "vendor/socket.io.esm.min.js")
     assert status == 200 and "javascript" in headers["Content-Type"]
     for outside in ("../pyproject.toml", "%2e%2e/pyproject.toml", "..%2fREADME.md",
                     "vendor/../../../README.md", "nothing-here"):

@@ -1,122 +1,42 @@
-/* Chat widget for the heavy-legs assistant: talks to Rasa's socket.io channel.
+/* The heavy-legs chat widget: one script tag on any page adds a chat bubble.
  *
- * - Everything the runner or the bot says is shown with textContent, never as HTML.
- * - The session id, its token and the transcript are kept in localStorage, so a
- *   reload shows the conversation again and carries on in the same Rasa
- *   conversation (session_request with the stored session_id and session_token;
- *   Rasa's session_persistence). The server issues both (bot/web/channel.py,
- *   bot/security/session_ids.py): the token proves the conversation, and every
- *   message carries it. An id without a valid token gets a new conversation.
- * - A bot message whose response metadata says {escalation: emergency|urgent|
- *   see_professional} is shown as a warning card; {notice: disclaimer} as a notice.
- *   (The metadata comes from domain.yml through bot.web.channel.SocketIOInput.)
+ *   <script src="https://chat.example.org/widget.js" async
+ *           data-rasa-url="https://chat.example.org"></script>
+ *
+ * Options (data-* attributes on the script tag, or window.HeavyLegs.init({...}) once the
+ * script has loaded, with data-init="manual" on the tag): rasa-url, title, subtitle,
+ * color, position (right|left), greeting, suggestions ("a|b|c"), open (true|false).
+ * docs/web.md lists them with the host page's CSP sources.
+ *
+ * This file is the bubble only: the widget lives in a shadow root (the host's CSS
+ * cannot reach it, its CSS cannot leak out), styled by launcher.css from this script's
+ * origin (nothing inline, so a host CSP without 'unsafe-inline' works). The chat itself
+ * (chat.js, widget.css, socket.io-client) is imported as ES modules when the runner
+ * first opens it, so a closed bubble costs two small files. The only global is
+ * window.HeavyLegs.
  */
 (function () {
   "use strict";
+  if (window.HeavyLegs && window.HeavyLegs.version) { return; } // included twice
 
-  var STORE_SESSION = "heavylegs.session_id";
-  var STORE_TOKEN = "heavylegs.session_token";
-  var STORE_TRANSCRIPT = "heavylegs.transcript";
-  var MAX_TRANSCRIPT = 300;
-  var MAX_MESSAGE_CHARS = 2000;
-  var TYPING_GRACE_MS = 900; // keep the indicator this long after each bot message
-  var TYPING_GIVE_UP_MS = 30000;
-  var ESCALATIONS = {
-    emergency: "Emergency: call for help now",
-    urgent: "Get medical care today",
-    see_professional: "See a health professional"
+  var script = document.currentScript;
+  var BASE = new URL(".", (script && script.src) || document.baseURI).href;
+  var STORE = "heavylegs.";
+  var DEFAULTS = {
+    rasaUrl: "",
+    socketPath: "/socket.io",
+    title: "Heavy legs",
+    subtitle: "a chat for runners",
+    color: "",
+    position: "right",
+    greeting: "Hi! Tell me how your legs feel on or after your runs, and I'll help you " +
+      "work out why and what to do about it.",
+    suggestions: ["My legs feel heavy on runs", "Sore for days after a race",
+                  "Something doesn't feel right"],
+    open: false
   };
 
-  var el = {
-    chat: document.getElementById("chat"),
-    log: document.getElementById("log"),
-    replies: document.getElementById("replies"),
-    typing: document.getElementById("typing"),
-    connection: document.getElementById("connection"),
-    form: document.getElementById("composer"),
-    input: document.getElementById("message"),
-    send: document.getElementById("send"),
-    newChat: document.getElementById("new-chat"),
-    alert: null
-  };
-
-  var config = null;
-  var socket = null;
-  var sessionId = null;
-  var sessionToken = null;
-  var transcript = [];
-  var connected = false;
-  var everConnected = false;
-  var typingHide = null;
-  var typingGiveUp = null;
-  var connectionHide = null;
-  var turnEscalation = null; // first escalation card of the current turn
-
-  // ---- storage (the page still works, without memory, when storage is blocked) ----
-
-  function storageGet(key) {
-    try { return window.localStorage.getItem(key); } catch (e) { return null; }
-  }
-
-  function storageSet(key, value) {
-    try {
-      if (value === null) { window.localStorage.removeItem(key); }
-      else { window.localStorage.setItem(key, value); }
-    } catch (e) { /* full or blocked: keep going without memory */ }
-  }
-
-  function cleanReplies(list) {
-    if (!Array.isArray(list)) { return []; }
-    return list.filter(function (r) {
-      return r && typeof r.title === "string" && typeof r.payload === "string";
-    }).map(function (r) { return { title: r.title, payload: r.payload }; });
-  }
-
-  function cleanMetadata(metadata) {
-    var out = {};
-    if (metadata && typeof metadata === "object") {
-      if (Object.prototype.hasOwnProperty.call(ESCALATIONS, metadata.escalation)) {
-        out.escalation = metadata.escalation;
-      }
-      if (metadata.notice === "disclaimer") { out.notice = "disclaimer"; }
-      if (metadata.summary === true) { out.summary = true; }
-    }
-    return out;
-  }
-
-  function cleanEntry(entry) {
-    if (!entry || (entry.from !== "user" && entry.from !== "bot") ||
-        typeof entry.text !== "string") {
-      return null;
-    }
-    return {
-      from: entry.from,
-      text: entry.text,
-      quick_replies: cleanReplies(entry.quick_replies),
-      question: typeof entry.question === "string" ? entry.question.slice(0, 32) : null,
-      metadata: cleanMetadata(entry.metadata)
-    };
-  }
-
-  function loadTranscript() {
-    var raw = storageGet(STORE_TRANSCRIPT);
-    if (!raw) { return []; }
-    try {
-      var parsed = JSON.parse(raw);
-      return Array.isArray(parsed) ? parsed.map(cleanEntry).filter(Boolean) : [];
-    } catch (e) {
-      return [];
-    }
-  }
-
-  function saveTranscript() {
-    if (transcript.length > MAX_TRANSCRIPT) {
-      transcript = transcript.slice(transcript.length - MAX_TRANSCRIPT);
-    }
-    storageSet(STORE_TRANSCRIPT, JSON.stringify(transcript));
-  }
-
-  // ---- rendering (textContent only) ----
+  // ---- small helpers ----
 
   function make(tag, className, text) {
     var node = document.createElement(tag);
@@ -125,278 +45,158 @@
     return node;
   }
 
-  function renderEntry(entry) {
-    var item = make("li", "msg msg-" + entry.from);
-    var who = entry.from === "user" ? "You said: " : "Assistant: ";
-    var level = entry.metadata.escalation;
-    if (entry.from === "bot" && level) {
-      item.classList.add("escalation", "escalation-" + level);
-      item.appendChild(make("span", "visually-hidden", who));
-      item.appendChild(make("strong", "escalation-title", ESCALATIONS[level]));
-    } else if (entry.from === "bot" && entry.metadata.notice === "disclaimer") {
-      item.classList.add("notice-msg");
-      item.appendChild(make("span", "visually-hidden", who));
-    } else {
-      item.appendChild(make("span", "visually-hidden", who));
-    }
-    item.appendChild(make("p", "msg-text", entry.text));
-    if (entry.from === "bot" && entry.metadata.summary) {
-      // The summary to share with a physio or GP: print it, or save it as a PDF
-      // from the print dialog. Only this message is printed (see widget.css).
-      item.classList.add("summary-msg");
-      var print = make("button", "summary-print", "Print or save this summary");
-      print.type = "button";
-      print.setAttribute("aria-label", "Print or save this summary as a PDF");
-      print.addEventListener("click", function () {
-        var previous = document.querySelectorAll(".print-target");
-        Array.prototype.forEach.call(previous, function (node) {
-          node.classList.remove("print-target");
-        });
-        item.classList.add("print-target");
-        document.body.classList.add("printing-summary");
-        window.print();
-      });
-      item.appendChild(print);
-    }
-    el.log.appendChild(item);
-    return item;
+  function attrs(node, values) {
+    Object.keys(values).forEach(function (key) { node.setAttribute(key, values[key]); });
+    return node;
   }
 
-  function clearReplies() {
-    el.replies.textContent = "";
-    el.replies.hidden = true;
+  function storageGet(key) {
+    try { return window.localStorage.getItem(STORE + key); } catch (e) { return null; }
   }
 
-  // question: the token of the bot message the replies came with; sent back with a
-  // click so that it can only answer that question (bot/dialogue/button_answers.py).
-  function showReplies(replies, question) {
-    clearReplies();
-    if (!replies.length) { return; }
-    replies.forEach(function (reply) {
-      var button = make("button", "reply", reply.title);
-      button.type = "button";
-      button.disabled = !connected;
-      button.addEventListener("click", function () {
-        if (send(reply.payload, reply.title, question)) { el.input.focus(); }
-      });
-      el.replies.appendChild(button);
+  function storageSet(key, value) {
+    try {
+      if (value === null) { window.localStorage.removeItem(STORE + key); }
+      else { window.localStorage.setItem(STORE + key, value); }
+    } catch (e) { /* full or blocked: keep going without memory */ }
+  }
+
+  function text(value, fallback, max) {
+    return typeof value === "string" && value.trim() ? value.trim().slice(0, max || 200) : fallback;
+  }
+
+  function readOptions(given) {
+    var o = {};
+    given = given || {};
+    o.rasaUrl = text(given.rasaUrl, "", 500);
+    o.socketPath = text(given.socketPath, DEFAULTS.socketPath, 200);
+    o.title = text(given.title, DEFAULTS.title, 60);
+    o.subtitle = text(given.subtitle, given.title ? "" : DEFAULTS.subtitle, 80);
+    o.greeting = text(given.greeting, DEFAULTS.greeting, 500);
+    // A colour the host chose, only as a colour (it goes into a CSS custom property).
+    o.color = /^(#[0-9a-f]{3,8}|(rgb|hsl)a?\([0-9.,%\s]+\)|[a-z]{3,20})$/i.test(given.color || "") ?
+      given.color : "";
+    o.position = given.position === "left" ? "left" : "right";
+    var suggestions = given.suggestions;
+    if (typeof suggestions === "string") { suggestions = suggestions.split("|"); }
+    o.suggestions = !Array.isArray(suggestions) ? DEFAULTS.suggestions :
+      suggestions.map(function (s) { return text(s, "", 80); }).filter(Boolean).slice(0, 4);
+    o.open = given.open === true || given.open === "true" || given.open === "";
+    return o;
+  }
+
+  // ---- the bubble ----
+
+  function Bubble(options) {
+    var self = this;
+    var o = readOptions(options);
+    var host = document.createElement("heavy-legs-chat");
+    // Hidden until its stylesheet has loaded (a CSSOM change, allowed under any CSP).
+    host.style.setProperty("display", "none", "important");
+    if (o.color) { host.style.setProperty("--heavylegs-color", o.color); }
+    var shadow = host.attachShadow({ mode: "open" });
+    var sheet = attrs(make("link"), { rel: "stylesheet", href: BASE + "launcher.css" });
+    sheet.addEventListener("load", function () { host.style.removeProperty("display"); });
+    var root = make("div", "root pos-" + o.position);
+    var launcher = attrs(make("button", "launcher"), {
+      type: "button", "aria-label": "Open the chat: " + o.title, "aria-expanded": "false",
+      "aria-controls": "panel"
     });
-    el.replies.hidden = false;
+    var svg = "http://www.w3.org/2000/svg";
+    var bubble = attrs(document.createElementNS(svg, "svg"), {
+      viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false"
+    });
+    bubble.appendChild(attrs(document.createElementNS(svg, "path"), {
+      d: "M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"
+    }));
+    launcher.appendChild(bubble);
+    launcher.appendChild(make("span", "launcher-text", "Chat"));
+    root.appendChild(launcher);
+    shadow.appendChild(sheet);
+    shadow.appendChild(root);
+    launcher.addEventListener("click", function () { self.setOpen(true); });
+
+    this.o = o;
+    this.base = BASE;
+    this.host = host;
+    this.shadow = shadow;
+    this.root = root;
+    this.launcher = launcher;
+    this.chat = null;
+    document.body.appendChild(host);
+    // Open on load when the host asks for it, or when the runner left it open.
+    if (o.open || storageGet("open") === "1") { this.setOpen(true, true); }
   }
 
-  function scrollToLatest() {
-    if (turnEscalation) {
-      // The advice comes first: keep the top of the escalation card in view.
-      el.chat.scrollTop = Math.max(0, turnEscalation.offsetTop - el.chat.offsetTop - 8);
+  Bubble.prototype.setOpen = function (open, quietly) {
+    var self = this;
+    this.isOpen = open;
+    this.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    this.host.setAttribute("data-open", open ? "true" : "false");
+    storageSet("open", open ? "1" : "0");
+    if (open) {
+      this.load().then(function (chat) {
+        if (self.isOpen) { chat.show(quietly); }
+      }, function () {
+        // The chat's files could not be loaded (the server is down, or this site is
+        // not on its allow-list): say so on the bubble; a click tries again.
+        self.setOpen(false, true);
+        self.launcher.setAttribute("aria-label", "The chat could not be loaded. Try again");
+        self.launcher.title = "The chat could not be loaded";
+      });
     } else {
-      el.chat.scrollTop = el.chat.scrollHeight;
+      if (this.chat) { this.chat.hide(); }
+      if (!quietly) { this.launcher.focus(); }
     }
-  }
+  };
 
-  function announce(text) {
-    if (!el.alert) {
-      el.alert = make("div", "visually-hidden");
-      el.alert.setAttribute("role", "alert");
-      document.body.appendChild(el.alert);
+  Bubble.prototype.load = function () {
+    var self = this;
+    if (!this.loading) {
+      this.loading = import(BASE + "chat.js").then(function (module) {
+        self.chat = module.mount(self);
+        self.launcher.setAttribute("aria-label", "Open the chat: " + self.o.title);
+        self.launcher.removeAttribute("title");
+        return self.chat;
+      });
+      this.loading.catch(function () { self.loading = null; });
     }
-    el.alert.textContent = "";
-    window.setTimeout(function () { el.alert.textContent = text; }, 50);
-  }
+    return this.loading;
+  };
 
-  function restore() {
-    el.log.textContent = "";
-    transcript.forEach(renderEntry);
-    var last = transcript[transcript.length - 1];
-    if (last && last.from === "bot") {
-      showReplies(last.quick_replies, last.question);
-    } else {
-      clearReplies();
-    }
-    scrollToLatest();
-  }
+  Bubble.prototype.destroy = function () {
+    this.isOpen = false;
+    if (this.chat) { this.chat.destroy(); }
+    this.host.remove();
+  };
 
-  // ---- typing indicator ----
+  // ---- the one global ----
 
-  function showTyping() {
-    window.clearTimeout(typingHide);
-    window.clearTimeout(typingGiveUp);
-    el.typing.hidden = false;
-    typingGiveUp = window.setTimeout(hideTyping, TYPING_GIVE_UP_MS);
-    scrollToLatest();
-  }
+  var current = null;
+  window.HeavyLegs = {
+    version: "1",
+    init: function (options) {
+      if (current) { current.destroy(); }
+      current = new Bubble(options);
+      return window.HeavyLegs;
+    },
+    open: function () { if (current) { current.setOpen(true); } },
+    close: function () { if (current) { current.setOpen(false); } },
+    destroy: function () { if (current) { current.destroy(); current = null; } }
+  };
 
-  function hideTyping() {
-    window.clearTimeout(typingHide);
-    window.clearTimeout(typingGiveUp);
-    el.typing.hidden = true;
-  }
-
-  function botIsStillTalking() {
-    if (el.typing.hidden) { return; }
-    window.clearTimeout(typingHide);
-    typingHide = window.setTimeout(hideTyping, TYPING_GRACE_MS);
-  }
-
-  // ---- connection state ----
-
-  function setConnection(state) {
-    var texts = {
-      connecting: "Connecting to the assistant…",
-      unreachable: "Can't reach the assistant right now. Trying again…",
-      lost: "Connection to the assistant lost. Reconnecting… " +
-            "Your conversation is kept on this device.",
-      reconnected: "Reconnected. You can carry on where you left off.",
-      noconfig: "The chat could not start (settings missing). Please reload the page."
+  if (script && script.getAttribute("data-init") !== "manual") {
+    var ds = script.dataset;
+    var options = {
+      rasaUrl: ds.rasaUrl, socketPath: ds.socketPath, title: ds.title, subtitle: ds.subtitle,
+      color: ds.color, position: ds.position, greeting: ds.greeting,
+      suggestions: ds.suggestions, open: ds.open
     };
-    window.clearTimeout(connectionHide);
-    el.connection.className = "connection connection-" + state;
-    if (state === "connected") {
-      el.connection.textContent = "";
-      el.connection.hidden = true;
-    } else {
-      el.connection.textContent = texts[state];
-      el.connection.hidden = false;
+    if (document.body) { window.HeavyLegs.init(options); }
+    else {
+      document.addEventListener("DOMContentLoaded", function () {
+        window.HeavyLegs.init(options);
+      });
     }
-    if (state === "reconnected") {
-      connectionHide = window.setTimeout(function () { setConnection("connected"); }, 4000);
-    }
-    el.send.disabled = !connected;
-    Array.prototype.forEach.call(el.replies.querySelectorAll("button"), function (button) {
-      button.disabled = !connected;
-    });
-    el.chat.setAttribute("aria-busy", connected ? "false" : "true");
   }
-
-  // ---- talking ----
-
-  function send(payload, shown, question) {
-    if (!connected || !socket || !sessionId) {
-      el.connection.hidden = false;
-      return false;
-    }
-    var entry = cleanEntry({ from: "user", text: shown });
-    transcript.push(entry);
-    saveTranscript();
-    clearReplies();
-    turnEscalation = null;
-    renderEntry(entry);
-    var data = { message: payload, session_id: sessionId, session_token: sessionToken };
-    if (question) { data.metadata = { answer_to: question }; }
-    socket.emit(config.userMessageEvent, data);
-    showTyping();
-    return true;
-  }
-
-  function receive(message) {
-    if (!message || typeof message.text !== "string" || !message.text.trim()) { return; }
-    var entry = cleanEntry({
-      from: "bot",
-      text: message.text,
-      quick_replies: message.quick_replies,
-      question: message.question,
-      metadata: message.metadata
-    });
-    transcript.push(entry);
-    saveTranscript();
-    var item = renderEntry(entry);
-    if (entry.metadata.escalation && !turnEscalation) {
-      turnEscalation = item;
-      announce(ESCALATIONS[entry.metadata.escalation]);
-    }
-    showReplies(entry.quick_replies, entry.question);
-    botIsStillTalking();
-    scrollToLatest();
-  }
-
-  function startNewConversation() {
-    sessionId = null;
-    sessionToken = null;
-    transcript = [];
-    storageSet(STORE_SESSION, null);
-    storageSet(STORE_TOKEN, null);
-    storageSet(STORE_TRANSCRIPT, null);
-    turnEscalation = null;
-    hideTyping();
-    restore();
-    if (socket) {
-      // A fresh socket leaves the old conversation's room behind.
-      connected = false;
-      everConnected = false; // a new conversation is not a reconnection
-      setConnection("connecting");
-      socket.disconnect();
-      socket.connect();
-    }
-    el.input.focus();
-  }
-
-  function connect() {
-    /* global io */
-    socket = io(config.socketUrl, {
-      path: config.socketPath,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 4000
-    });
-    socket.on("connect", function () {
-      socket.emit("session_request", { session_id: sessionId, session_token: sessionToken });
-    });
-    socket.on("session_confirm", function (confirmed) {
-      // {session_id, session_token}: the token is renewed on every confirmation.
-      var id = confirmed && typeof confirmed.session_id === "string" ? confirmed.session_id : null;
-      var token = confirmed && typeof confirmed.session_token === "string" ?
-        confirmed.session_token : null;
-      if (!id || !token) { return; }
-      if (id !== sessionId) {
-        // A conversation we have no record of (or ours could not be proven, e.g. its
-        // token expired): start the transcript afresh.
-        sessionId = id;
-        storageSet(STORE_SESSION, id);
-        if (transcript.length) { transcript = []; saveTranscript(); restore(); }
-      }
-      sessionToken = token;
-      storageSet(STORE_TOKEN, token);
-      connected = true;
-      setConnection(everConnected ? "reconnected" : "connected");
-      everConnected = true;
-    });
-    socket.on(config.botMessageEvent, receive);
-    socket.on("disconnect", function (reason) {
-      connected = false;
-      hideTyping();
-      setConnection(reason === "io client disconnect" ? "connecting" : "lost");
-    });
-    socket.on("connect_error", function () {
-      connected = false;
-      setConnection(everConnected ? "lost" : "unreachable");
-    });
-  }
-
-  // ---- start ----
-
-  el.form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var text = el.input.value.trim().slice(0, MAX_MESSAGE_CHARS);
-    if (!text) { return; }
-    if (send(text, text)) { el.input.value = ""; }
-    el.input.focus();
-  });
-  el.newChat.addEventListener("click", startNewConversation);
-  // A phone's keyboard or a rotation resizes the chat: keep the latest (or the advice) in view.
-  window.addEventListener("resize", scrollToLatest);
-
-  sessionId = storageGet(STORE_SESSION);
-  sessionToken = storageGet(STORE_TOKEN);
-  transcript = loadTranscript();
-  restore();
-  setConnection("connecting");
-
-  fetch("config.json", { cache: "no-store" })
-    .then(function (response) {
-      if (!response.ok) { throw new Error("config " + response.status); }
-      return response.json();
-    })
-    .then(function (loaded) {
-      config = loaded;
-      connect();
-    })
-    .catch(function () { setConnection("noconfig"); });
 }());
