@@ -499,7 +499,10 @@ def tokenise(text: str, vocabulary: Vocabulary, english: frozenset[str] | None =
             breaks += 1
             continue
         if raw[0] in ".…":
-            add(".", start, end)
+            # An ellipsis going on in lower case is a pause, not the end of a sentence
+            # ("my period just... stopped coming"): a clause break, as a comma is.
+            pause = (raw[0] == "…" or len(raw) >= 2) and _continues_lower(text, end)
+            add("," if pause else ".", start, end)
         elif raw[0] in "!?;":
             add("?" if "?" in raw else raw[0], start, end)
         elif not raw[0].isalnum():
@@ -512,6 +515,15 @@ def tokenise(text: str, vocabulary: Vocabulary, english: frozenset[str] | None =
     return tokens
 
 
+def _continues_lower(text: str, end: int) -> bool:
+    """The next non-space character after ``end`` (on the same line) is a lower-case letter."""
+    for ch in text[end:end + 4]:
+        if ch in " \t":
+            continue
+        return ch.isalpha() and ch.islower()
+    return False
+
+
 def _spell(raw: str, vocabulary: Vocabulary, english: frozenset[str] | None) -> tuple[str, ...]:
     if raw in vocabulary.abbreviations:
         return vocabulary.abbreviations[raw]
@@ -519,7 +531,9 @@ def _spell(raw: str, vocabulary: Vocabulary, english: frozenset[str] | None) -> 
     if expanded:
         return expanded
     if raw.endswith("'s") and len(raw) > 2:
-        return (raw[:-2], "is")
+        # "dad's" is "father is", as "dad" is "father"
+        base = raw[:-2]
+        return (*vocabulary.abbreviations.get(base, (base,)), "is")
     for ending, word in (("'ll", "will"), ("'d", "would"), ("'ve", "have"), ("'re", "are")):
         if raw.endswith(ending) and len(raw) > len(ending):
             return (raw[:-len(ending)], word)
@@ -840,8 +854,8 @@ class _Context:
         self._sign_classes: dict[str, frozenset[str]] = {}
         self.near = {name: _Near(hits.get(name, ())) for name in (
             "negation_cancelled_by", "someone_else", "past", "resolved", "hypothetical",
-            "if_word", "asked_about_after", "owned_after", "question_opener", "states_own",
-            "hedge", "hedge_after", "hedge_outlasted")}
+            "if_word", "asked_about_after", "hypothetical_after", "owned_after",
+            "question_opener", "states_own", "hedge", "hedge_after", "hedge_outlasted")}
 
     def status(self, sign: str, parts: Sequence[Hit]) -> Status:
         start = min(p.start for p in parts)
@@ -1034,6 +1048,11 @@ class _Context:
         for cue in self.near["asked_about_after"].between(end, end + 2):
             if s.same_sentence(cue.start, start):
                 return True
+        # "would a stress fracture stop me racing if I got one now?": a supposition said
+        # after the sign, in a question
+        for cue in self.near["hypothetical_after"].between(end, end + 12):
+            if s.same_sentence(cue.start, start) and self._is_question_sentence(start):
+                return True
         for cue in self.near["hypothetical"].between(start - _REACH, start - 1):
             # "could be a bug I suppose, but I downed so much water": "but" ends the
             # supposing; what follows is said as fact.
@@ -1067,9 +1086,24 @@ class _Context:
                 # statements.
                 if hit.end < len(self.tokens) and self.tokens[hit.end].text in _STATEMENT_AFTER:
                     continue
+                # "when I stood up I fainted", "what I didn't expect was...", "which means
+                # I have...": a question word followed by the runner as the subject opens a
+                # clause that tells, unless the sentence is asked ("?").
+                if (hit.end - hit.start == 1 and self.tokens[hit.start].text in _WH_WORDS
+                        and hit.end < len(self.tokens)
+                        and self.tokens[hit.end].text in _TELLING_AFTER_WH
+                        and not self._asked(position)):
+                    continue
                 if all(self.tokens[i].text in self.fillers for i in range(first, hit.start)):
                     return True
         return False
+
+    def _asked(self, position: int) -> bool:
+        """The sentence holding ``position`` ends with a question mark."""
+        s = self.sentences
+        sentence = s.sentence_of[position]
+        end = s.starts[sentence + 1] - 1 if sentence + 1 < len(s.starts) else len(self.tokens) - 1
+        return end >= 0 and self.tokens[end].text == "?"
 
     def _question(self, start: int) -> bool:
         if not self._is_question_sentence(start):
@@ -1093,11 +1127,19 @@ class _Context:
         for cue in self.near["hedge_after"].between(end, end + 3):
             if s.same_sentence(cue.start, end - 1):
                 return True
+        # "sort of a tingly feeling in my toes maybe": a doubt at the end of the clause
+        for cue in self.near["hedge_after"].between(end + 4, end + 8):
+            if s.clause_of[cue.start] == s.clause_of[end - 1]:
+                return True
         return False
 
 
 # After a question word ("can", "is", "does"), these make the clause a statement.
 _STATEMENT_AFTER = frozenset({"not", "barely", "hardly", "only", "still", "literally", "be"})
+# A question word followed by one of these opens a clause that tells ("when i stood up",
+# "what i got was", "which means"), not a question, unless the sentence ends with "?".
+_WH_WORDS = frozenset({"what", "when", "why", "how", "which", "where", "who"})
+_TELLING_AFTER_WH = frozenset({"i", "my", "we", "our", "means", "meant", "happened"})
 
 
 @lru_cache(maxsize=1)

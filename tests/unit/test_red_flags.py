@@ -285,3 +285,43 @@ def test_context_classes_of_the_sixth_and_seventh_rounds(detector: RedFlagDetect
 def test_context_classes_of_the_eighth_round(detector: RedFlagDetector, text: str,
                                              expected: str) -> None:
     assert level(detector, text) == expected, detector.detect_text(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # ninth round: a question word with the runner as the subject tells, it does not ask
+    ("when I got out of the bath after the half I passed out", "emergency"),
+    ("what I wasn't ready for was the pain in my chest at the finish", "emergency"),
+    ("when should I worry about feeling faint on a run?", "none"),
+    # an ellipsis going on in lower case is a pause, not a new sentence
+    ("my right calf... it's swollen and warm since the long drive", "urgent"),
+    # a mild or intermittent sign is still the sign; a doubt at the end of the clause hedges
+    ("slight numbness along the outside of my foot since tuesday", "see_professional"),
+    ("my heart goes haywire now and then on easy jogs", "see_professional"),
+    ("a sort of prickly feeling in my heel i think", "none"),
+    # walking, then the calf cramps, then standing still eases it: in everyday words
+    ("on my lunchtime stroll my calves get a dull cramp and i have to wait at a bench "
+     "before it fades", "see_professional"),
+    ("quads cramp walking downstairs after the marathon, better after a sit down", "none"),
+    # toes or a foot that go to sleep; a runner who goes to sleep
+    ("my toes go to sleep halfway round every run", "see_professional"),
+    ("I go to sleep early before long runs, legs fresher", "none"),
+    # "dad's" is the father, someone else
+    ("my dad's ankle went blue and cold last week, he's in hospital now", "none"),
+    # "since last summer" is ongoing, not history
+    ("no period since last winter and i'm running 70k a week", "see_professional"),
+    # pain with race soreness said as such is DOMS, unless at a joint or one leg only
+    ("post marathon soreness in my calves, it hurts getting off the sofa", "none"),
+    ("post marathon soreness in my calves, and my knee hurts when i bend it",
+     "see_professional"),
+    # "it's not in one spot" denies the spot
+    ("the ache is not in one spot, just general tired legs", "none"),
+    # an injury that keeps coming back, and pain still there despite treatment
+    ("i keep reinjuring the same hamstring, pulled it again on saturday",
+     "see_professional"),
+    ("my knee still aches despite two weeks of physio and rest", "see_professional"),
+    # supposed after the sign, in a question
+    ("would a dvt show up on a scan if i got one after my flight?", "none"),
+])
+def test_context_classes_of_the_ninth_round(detector: RedFlagDetector, text: str,
+                                            expected: str) -> None:
+    assert level(detector, text) == expected, detector.detect_text(text)
