@@ -5,7 +5,7 @@ PIP := .venv/bin/pip
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations stories e2e channels web chromium web-test bench clean postgres storage-test migrate purge
+.PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations stories server-suites e2e channels web chromium web-test bench clean postgres storage-test migrate purge
 
 .venv/bin/python:
 	@PY310=$$(scripts/find_python310.sh) && echo "Creating .venv with $$PY310" && $$PY310 -m venv .venv
@@ -102,7 +102,13 @@ purge: install
 	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=N"; exit 2; }
 	$(PY) -m bot.storage.purge --days $(DAYS)
 
-test: lint unit safety validate train nlu-eval conversations stories e2e channels web-test storage-test robustness adversarial k8s-validate cluster-test
+# The server-bound suites (e2e, channels, web, storage, robustness) run in two lanes side
+# by side (scripts/lanes.py: each lane its own port range); `make e2e` etc. run one alone.
+SERVER_LANES := --lane "tests/robustness tests/storage" --lane "tests/e2e tests/channels tests/web"
+server-suites: train web chromium postgres
+	$(PY) scripts/lanes.py $(SERVER_LANES)
+
+test: lint unit safety validate train nlu-eval conversations stories server-suites adversarial k8s-validate cluster-test
 	@echo "make test: all checks passed"
 
 clean:

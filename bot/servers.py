@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import socket
 import subprocess
@@ -35,7 +36,31 @@ def session_secret_for(url: str) -> str | None:
     return _SESSION_SECRETS.get(url.rstrip("/"))
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server a test starts.
+
+    Inside ``TEST_PORT_RANGE`` ("20000-22999", set per lane by scripts/lanes.py) when
+    it is set, so that suites running side by side never pick the same port; else
+    one the kernel chooses. A port is not handed out twice by one process.
+    """
+    span = os.environ.get("TEST_PORT_RANGE", "")
+    if span:
+        low, high = (int(part) for part in span.split("-"))
+        for _ in range(200):
+            port = random.randint(low, high)
+            if port in _HANDED_OUT:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _HANDED_OUT.add(port)
+            return port
+        raise RuntimeError(f"no free port in TEST_PORT_RANGE={span}")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
