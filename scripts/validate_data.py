@@ -3,7 +3,8 @@
 Rasa's validator only sees stories and rules, so it reports as "not used" the
 responses that the form asks with (utter_ask_*), that actions send
 (utter_why_*, utter_disclaimer, utter_offer_resume), that EscalationPolicy
-predicts (utter_escalate_*, ...), and the yes/no intents that the policy reads.
+predicts (utter_escalate_*, ...), that Rasa's built-in action_restart sends
+(utter_restart), and the yes/no intents that the policy reads.
 Those are listed here; every other warning fails the check.
 """
 
@@ -18,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_UNUSED = re.compile(
     r"The (utterance 'utter_(ask_|why_|escalate_|disclaimer|offer_resume|signs_heard|"
     r"possible_signs_confirmed|check_sign|sign_check_clear|emergency_reminder|"
-    r"resume_declined|default|stale_button|answer_not_read)[a-z_]*'|intent '(affirm|deny)') "
+    r"resume_declined|default|stale_button|answer_not_read|restart)[a-z_]*'|"
+    r"intent '(affirm|deny)') "
     r"is not used in any story or rule"
 )
 

@@ -41,6 +41,9 @@ channel (``bot.security.input``, docs/security.md):
   a note);
 * ``session_request`` with an unusable or unproven ``session_id`` is confirmed
   with a fresh id (as Rasa does for none), so the page starts a new conversation;
+* after each message the socket sent has been answered (or refused), the channel
+  emits ``bot_turn_done`` to that socket, so the page knows the turn is over and
+  hides its typing indicator with the last reply;
 * messages over the conversation's rate limit (``bot.security.rate_limit``) are
   not run; each gets "You're sending messages faster than I can read them …";
 * a frame that is not a socket.io packet (broken JSON, junk) closes that one
@@ -83,6 +86,9 @@ from bot.security.session_ids import signer_from_env
 from bot.web.origins import allowed_origins, is_allowed
 
 logger = logging.getLogger(__name__)
+
+# Sent to the socket after each of its messages has been answered (or refused).
+TURN_DONE_EVENT = "bot_turn_done"
 
 
 def _metadata(kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -190,6 +196,14 @@ class SocketIOInput(RasaSocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
+            try:
+                await answer(sid, data)
+            finally:
+                # The turn is over, answered or refused: the page hides its typing
+                # indicator now, with the last reply (emitted after it, on the same socket).
+                await sio.emit(TURN_DONE_EVENT, {}, room=sid, namespace=self.namespace)
+
+        async def answer(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
                 await refuse(sid, UNREADABLE_REPLY)
                 return

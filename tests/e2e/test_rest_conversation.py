@@ -83,6 +83,20 @@ def test_warning_sign_mid_form_escalates_and_form_does_not_store_it(chat: Chat) 
     assert "emergency" in reply.lower()
 
 
+def test_start_over_in_the_middle_of_the_questions(chat: Chat) -> None:
+    chat.say("my legs feel heavy on every run")
+    chat.say("about 40 km")
+    assert chat.slot("weekly_distance_km") == 40.0
+    assert chat.slot("requested_slot") == "distance_increase_pct"
+    answer = chat.text("actually, can we start over")
+    assert "start over" in answer and "How do your legs feel" in answer
+    slots = chat.tracker()["slots"]
+    assert slots["weekly_distance_km"] is None and slots["requested_slot"] is None
+    # A fresh start: the next description starts the questions from the beginning.
+    chat.say("my calves ache after long runs")
+    assert chat.slot("requested_slot") == "weekly_distance_km"
+
+
 def test_http_api_requires_the_token(chat: Chat) -> None:
     chat.say("hi")
     url = f"{chat.bot.url}/conversations/{chat.sender}/tracker"

@@ -70,7 +70,14 @@ def test_the_nlu_holdout_covers_every_intent() -> None:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     covered = {block["intent"] for block in
                yaml.safe_load((ROOT / "tests" / "nlu_holdout.yml").read_text())["nlu"]}
-    assert set(domain["intents"]) <= covered
+    # Commands ("start over": bot/knowledge/commands.yml) are recognised by phrase, not
+    # learned, so the classifier's hold-out has nothing to measure for them; they must
+    # have phrases instead.
+    from bot.nlu.commands import load_commands
+
+    by_phrase = set(load_commands()[1].values())
+    assert by_phrase and by_phrase <= set(domain["intents"])
+    assert set(domain["intents"]) - by_phrase <= covered
 
 
 def test_no_blind_warning_sign_message_is_in_the_second_opinions_training_data() -> None:

@@ -246,10 +246,18 @@ def test_emergency_is_unmistakable_and_its_advice_comes_first(stack, page) -> No
     expect(card.locator(".escalation-title")).to_have_text("Emergency: call for help now")
     assert card.evaluate("c => c.firstElementChild.nextElementSibling.className") == (
         "escalation-title")
+    # Calm: dark text on a pale card with a red edge; what to do now in large type;
+    # the numbers as tap-to-call links.
     style = card.evaluate(
-        "c => { const s = getComputedStyle(c); return [s.backgroundColor, s.color]; }"
+        "c => { const s = getComputedStyle(c); return [s.borderLeftColor, s.color]; }"
     )
-    assert style == ["rgb(179, 38, 30)", "rgb(255, 255, 255)"]
+    assert style == ["rgb(179, 38, 30)", "rgb(27, 31, 36)"]
+    lead = card.locator(".lead")
+    expect(lead).to_have_text(re.compile(r"^⚠️ Please call your local emergency number now"))
+    assert float(lead.evaluate("n => parseFloat(getComputedStyle(n).fontSize)")) >= 20
+    for number in ("999", "112", "911"):
+        expect(card.locator(f"a[href='tel:{number}']")).to_have_text(number)
+    expect(card).not_to_contain_text("legs")  # it does not assume which body part
     expect(page.get_by_role("alert")).to_have_text("Emergency: call for help now")
     expect(card).to_be_in_viewport()
 

@@ -15,7 +15,6 @@
 var STORE = "heavylegs.";
 var MAX_TRANSCRIPT = 300;
 var MAX_MESSAGE_CHARS = 2000;
-var TYPING_GRACE_MS = 900; // keep the indicator this long after each bot message
 var TYPING_GIVE_UP_MS = 30000;
 var ESCALATIONS = {
   emergency: "Emergency: call for help now",
@@ -50,6 +49,33 @@ function storageSet(key, value) {
     if (value === null) { window.localStorage.removeItem(STORE + key); }
     else { window.localStorage.setItem(STORE + key, value); }
   } catch (e) { /* full or blocked: keep going without memory */ }
+}
+
+// An emergency or urgent card: what to do now, in one sentence in large type, then the
+// rest; the emergency and helpline numbers as tap-to-call links. The text is the bot's
+// own (textContent only); only the numbers become links.
+var CALL_NUMBERS = /\b(999|112|911|111)\b/;
+
+function withCallLinks(parent, text) {
+  text.split(CALL_NUMBERS).forEach(function (part, i) {
+    if (i % 2) {
+      var link = attrs(make("a", "call", part), { href: "tel:" + part });
+      link.setAttribute("aria-label", "Call " + part);
+      parent.appendChild(link);
+    } else if (part) {
+      parent.appendChild(document.createTextNode(part));
+    }
+  });
+  return parent;
+}
+
+function escalationText(text) {
+  var p = make("p", "msg-text");
+  var end = text.search(/[.!]\s/);
+  var lead = end < 0 ? text : text.slice(0, end + 1);
+  p.appendChild(withCallLinks(make("span", "lead"), lead));
+  if (end >= 0) { p.appendChild(withCallLinks(make("span", "rest"), text.slice(end + 1))); }
+  return p;
 }
 
 // ---- transcript entries (cleaned on the way in and out of storage) ----
@@ -117,9 +143,12 @@ function Chat(bubble) {
   top.appendChild(row);
   var notice = attrs(make("p", "notice"), { id: "notice", role: "note" });
   notice.appendChild(make("strong", "", "Not a diagnosis. "));
-  notice.appendChild(document.createTextNode(
-    "General information about running and recovery, not medical advice. In an " +
-    "emergency call your local emergency number (999, 112 or 911)."));
+  // On a phone only the first part shows (a compact header); the emergency line stays.
+  notice.appendChild(make("span", "notice-more",
+    "General information about running and recovery, not medical advice. "));
+  notice.appendChild(make("span", "notice-long", "In an emergency call "));
+  notice.appendChild(make("span", "notice-short", "Emergency? Call "));
+  notice.appendChild(document.createTextNode("999, 112 or 911."));
   top.appendChild(notice);
 
   el.chat = attrs(make("div", "chat"), { id: "chat", role: "region",
@@ -140,9 +169,12 @@ function Chat(bubble) {
     });
     el.welcome.appendChild(starts);
   }
-  el.log = attrs(make("ol", "log"), { id: "log", role: "log", "aria-live": "polite",
-                                     "aria-relevant": "additions",
-                                     "aria-label": "Conversation with the assistant" });
+  // The live region is a wrapper: role=log on the <ol> itself would hide its list items.
+  el.logBox = attrs(make("div", "log-box"), { role: "log", "aria-live": "polite",
+                                             "aria-relevant": "additions",
+                                             "aria-label": "Conversation with the assistant" });
+  el.log = attrs(make("ol", "log"), { id: "log" });
+  el.logBox.appendChild(el.log);
   el.typing = attrs(make("div", "typing"), { id: "typing" });
   el.typing.hidden = true;
   var dots = attrs(make("span", "dots"), { "aria-hidden": "true" });
@@ -154,7 +186,7 @@ function Chat(bubble) {
   el.replies = attrs(make("div", "replies"), { id: "replies", role: "group",
                                               "aria-label": "Suggested replies" });
   el.replies.hidden = true;
-  [el.connection, el.welcome, el.log, el.typing, el.replies].forEach(function (node) {
+  [el.connection, el.welcome, el.logBox, el.typing, el.replies].forEach(function (node) {
     el.chat.appendChild(node);
   });
 
@@ -257,7 +289,11 @@ Chat.prototype.renderEntry = function (entry) {
   } else if (entry.from === "bot" && entry.metadata.notice === "disclaimer") {
     item.classList.add("notice-msg");
   }
-  item.appendChild(make("p", "msg-text", entry.text));
+  if (entry.from === "bot" && (level === "emergency" || level === "urgent")) {
+    item.appendChild(escalationText(entry.text));
+  } else {
+    item.appendChild(make("p", "msg-text", entry.text));
+  }
   if (entry.from === "bot" && entry.metadata.summary) {
     // The summary to share with a physio or GP: print it, or save it as a PDF from
     // the print dialog. Only this message is printed (widget.css, print-host.css).
@@ -273,6 +309,20 @@ Chat.prototype.renderEntry = function (entry) {
       window.print();
     });
     item.appendChild(print);
+    var copy = button("summary-copy", "Copy", "Copy this summary");
+    copy.addEventListener("click", function () {
+      var done = function (ok) {
+        copy.textContent = ok ? "Copied" : "Copy failed: select the text instead";
+        window.setTimeout(function () { copy.textContent = "Copy"; }, 4000);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(entry.text).then(function () { done(true); },
+                                                       function () { done(false); });
+      } else {
+        done(false);
+      }
+    });
+    item.appendChild(copy);
   }
   this.el.log.appendChild(item);
   this.el.welcome.hidden = true;
@@ -356,13 +406,6 @@ Chat.prototype.hideTyping = function () {
   this.el.typing.hidden = true;
 };
 
-Chat.prototype.botIsStillTalking = function () {
-  var self = this;
-  if (this.el.typing.hidden) { return; }
-  window.clearTimeout(this.typingHide);
-  this.typingHide = window.setTimeout(function () { self.hideTyping(); }, TYPING_GRACE_MS);
-};
-
 // ---- connection state ----
 
 Chat.prototype.setConnection = function (state) {
@@ -434,7 +477,8 @@ Chat.prototype.receive = function (message) {
     this.announce(ESCALATIONS[entry.metadata.escalation]);
   }
   this.showReplies(entry.quick_replies, entry.question);
-  this.botIsStillTalking();
+  // The indicator stays while the turn goes on; it goes with the turn's last reply
+  // (bot_turn_done, bot/web/channel.py).
   this.scrollToLatest();
 };
 
@@ -519,6 +563,7 @@ Chat.prototype.connect = function (io) {
     self.everConnected = true;
   });
   socket.on(this.config.botMessageEvent, function (message) { self.receive(message); });
+  socket.on("bot_turn_done", function () { self.hideTyping(); });
   socket.on("disconnect", function (reason) {
     self.connected = false;
     self.hideTyping();
