@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PARAPHRASE_SLACK = {"serious": 1, "see": 0, "ordinary_serious": 1, "ordinary_any": 2}
 # The blind set when this detector landed (tests/safety/blind/README.md): never lower.
 # Now 510/552, 217/237 and 19/370 (after the seventh development round).
-BLIND_FLOOR = {"serious": 0.923, "see": 0.915, "ordinary_escalated_max": 0.052}
+BLIND_FLOOR = {"serious": 0.931, "see": 0.924, "ordinary_escalated_max": 0.044}
 
 
 @pytest.fixture(scope="module")
