@@ -20,7 +20,7 @@ from tests.robustness.chat_client import ChatPage
 pytestmark = pytest.mark.servers
 
 UNCLEAR = ["qwerty asdf", "abc123", "asdfghjkl", "xyzzy plugh", "bonjour, j'ai mal aux jambes",
-           "ich habe schwere Beine", "zzzz", "/restart", "/affirm", "lorem ipsum dolor"]
+           "ich habe schwere Beine", "zzzz", "/menu", "/affirm", "lorem ipsum dolor"]
 CHEST_PAIN = "I have chest pain"
 APOLOGY = "didn't follow"
 EMERGENCY = "emergency number"
