@@ -101,7 +101,7 @@ class HostSite:
     def html(self, name: str) -> tuple[str, dict]:
         tag = (f'<script src="{self.widget_base}widget.js" async '
                f'data-rasa-url="{self.rasa_url}"></script>')
-        head, body, headers = "", "", {}
+        head, headers = "", {}
         if name == "csp":
             headers["Content-Security-Policy"] = self.csp()
         elif name == "hostile":
@@ -126,7 +126,7 @@ class HostSite:
         page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
                 "<meta name='viewport' content='width=device-width, initial-scale=1'>"
                 f"<title>Riverside Runners: {name}</title>{head}</head><body>"
-                f"<main><h1>Riverside Runners</h1>{articles}{body}</main>{tag}</body></html>")
+                f"<main><h1>Riverside Runners</h1>{articles}</main>{tag}</body></html>")
         return page, headers
 
     def start(self) -> None:

@@ -21,7 +21,7 @@ from tests.web.test_widget import (
     connected,
     expect,
     say,
-    skip_followups,
+    to_the_explanation,
     wait_for_answer,
 )
 
@@ -50,10 +50,7 @@ def contrast(a: str, b: str) -> float:
 
 def whole_conversation_with_an_escalation(page) -> None:
     connected(page)
-    say(page, "I run 30 km a week, sleep 7 hours and my shoes have 300 km on them, "
-              "my legs feel heavy")
-    say(page, "steady")
-    skip_followups(page, say(page, "pretty balanced"))
+    to_the_explanation(page)
     say(page, "now I get pins and needles in my feet too")
     expect(page.locator("#log li.escalation-see_professional")).to_have_count(1)
 
@@ -178,10 +175,7 @@ def test_summary_copies_and_prints_alone_from_any_scroll_position(stack, browser
     try:
         page.goto(stack.page.url)
         connected(page)
-        say(page, "I run 30 km a week, sleep 7 hours and my shoes have 300 km on them, "
-                  "my legs feel heavy")
-        say(page, "steady")
-        skip_followups(page, say(page, "pretty balanced"))
+        to_the_explanation(page)
         say(page, "can I get a summary for my physio?")
         summary = page.locator("#log li.summary-msg").last
         say(page, "thanks")  # the summary is no longer the last message

@@ -26,7 +26,7 @@ from tests.web.test_widget import (
     expect,
     no_horizontal_scroll,
     session_id,
-    skip_followups,
+    to_the_explanation,
     wait_for_answer,
 )
 
@@ -72,11 +72,7 @@ def open_with_keyboard(page) -> None:
 def whole_conversation_and_emergency(stack, page) -> None:
     """Keyboard only: a conversation to its explanation, then a new one with an emergency."""
     open_with_keyboard(page)
-    keyboard_say(page, "I run 30 km a week, sleep 7 hours and my shoes have 300 km on "
-                       "them, my legs feel heavy")
-    keyboard_say(page, "steady")
-    explanation = skip_followups(page, keyboard_say(page, "pretty balanced"))
-    assert "legs feel heavy" in explanation and "GP" in explanation
+    to_the_explanation(page, speak=keyboard_say)
     slots = tracker(stack.bot, session_id(page))["slots"]
     assert slots["weekly_distance_km"] == 30.0 and slots["likely_causes"]
 

@@ -89,6 +89,22 @@ def skip_followups(page, answer: list[str]) -> str:
     return " ".join(answer)
 
 
+OPENING = ("I run 30 km a week, sleep 7 hours and my shoes have 300 km on them, "
+           "my legs feel heavy")
+
+
+def to_the_explanation(page, speak=None) -> str:
+    """A whole conversation: the opening with most figures, "steady", "pretty balanced",
+    the follow-ups skipped; the explanation's text. ``speak``: how the runner says each
+    line (``say`` by default; the embed tests type with the keyboard only)."""
+    speak = speak or say
+    speak(page, OPENING)
+    speak(page, "steady")
+    explanation = skip_followups(page, speak(page, "pretty balanced"))
+    assert "legs feel heavy" in explanation and "GP" in explanation
+    return explanation
+
+
 def log_texts(page) -> list[str]:
     return page.locator("#log li").all_text_contents()
 
@@ -199,11 +215,7 @@ def test_summary_can_be_printed_or_saved(stack, page) -> None:
     page.goto(stack.page.url)
     page.get_by_role("button", name="New conversation").click()
     connected(page)
-    say(page, "I run 30 km a week, sleep 7 hours and my shoes have 300 km on them, "
-              "my legs feel heavy")
-    say(page, "steady")
-    explanation = skip_followups(page, say(page, "pretty balanced"))
-    assert "legs feel heavy" in explanation and "GP" in explanation
+    to_the_explanation(page)
     answer = " ".join(say(page, "can I get a summary for my physio?"))
     assert "Summary of the heavy-legs assessment" in answer
     summary = page.locator("#log li.summary-msg").last

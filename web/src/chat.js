@@ -12,7 +12,6 @@
  *   see_professional} is shown as a warning card; {notice: disclaimer} as a notice;
  *   {summary: true} gets a "Print or save" button.
  */
-var STORE = "heavylegs.";
 var MAX_TRANSCRIPT = 300;
 var MAX_MESSAGE_CHARS = 2000;
 var TYPING_GIVE_UP_MS = 30000;
@@ -38,17 +37,6 @@ function button(className, text, label) {
   node.type = "button";
   if (label) { node.setAttribute("aria-label", label); }
   return node;
-}
-
-function storageGet(key) {
-  try { return window.localStorage.getItem(STORE + key); } catch (e) { return null; }
-}
-
-function storageSet(key, value) {
-  try {
-    if (value === null) { window.localStorage.removeItem(STORE + key); }
-    else { window.localStorage.setItem(STORE + key, value); }
-  } catch (e) { /* full or blocked: keep going without memory */ }
 }
 
 // An emergency or urgent card: what to do now, in one sentence in large type, then the
@@ -122,6 +110,7 @@ function Chat(bubble) {
   this.bubble = bubble;
   this.host = bubble.host;
   this.base = bubble.base;
+  this.storage = bubble.storage; // the bubble's localStorage access (one key prefix)
   this.sheet = attrs(make("link"), { rel: "stylesheet", href: bubble.base + "widget.css" });
   this.ready = new Promise(function (resolve) {
     self.sheet.addEventListener("load", resolve);
@@ -215,8 +204,8 @@ function Chat(bubble) {
   this.connected = false;
   this.everConnected = false;
   this.turnEscalation = null;
-  this.sessionId = storageGet("session_id");
-  this.sessionToken = storageGet("session_token");
+  this.sessionId = this.storage.get("session_id");
+  this.sessionToken = this.storage.get("session_token");
   this.transcript = this.loadTranscript();
 
   el.close.addEventListener("click", function () { bubble.setOpen(false); });
@@ -242,7 +231,7 @@ function Chat(bubble) {
 }
 
 Chat.prototype.loadTranscript = function () {
-  var raw = storageGet("transcript");
+  var raw = this.storage.get("transcript");
   if (!raw) { return []; }
   try {
     var parsed = JSON.parse(raw);
@@ -256,7 +245,7 @@ Chat.prototype.saveTranscript = function () {
   if (this.transcript.length > MAX_TRANSCRIPT) {
     this.transcript = this.transcript.slice(this.transcript.length - MAX_TRANSCRIPT);
   }
-  storageSet("transcript", JSON.stringify(this.transcript));
+  this.storage.set("transcript", JSON.stringify(this.transcript));
 };
 
 // Shown once its stylesheet is there (no flash of an unstyled panel).
@@ -486,9 +475,9 @@ Chat.prototype.startNewConversation = function () {
   this.sessionId = null;
   this.sessionToken = null;
   this.transcript = [];
-  storageSet("session_id", null);
-  storageSet("session_token", null);
-  storageSet("transcript", null);
+  this.storage.set("session_id", null);
+  this.storage.set("session_token", null);
+  this.storage.set("transcript", null);
   this.turnEscalation = null;
   this.hideTyping();
   this.restore();
@@ -553,11 +542,11 @@ Chat.prototype.connect = function (io) {
       // A conversation we have no record of (or ours could not be proven, e.g. its
       // token expired): start the transcript afresh.
       self.sessionId = id;
-      storageSet("session_id", id);
+      self.storage.set("session_id", id);
       if (self.transcript.length) { self.transcript = []; self.saveTranscript(); self.restore(); }
     }
     self.sessionToken = token;
-    storageSet("session_token", token);
+    self.storage.set("session_token", token);
     self.connected = true;
     self.setConnection(self.everConnected ? "reconnected" : "connected");
     self.everConnected = true;
@@ -585,7 +574,8 @@ Chat.prototype.destroy = function () {
   this.sheet.remove();
 };
 
-/** Build the chat inside ``bubble`` (widget.js): {o, host, shadow, root, base, setOpen}. */
+/** Build the chat inside ``bubble`` (widget.js): {o, host, shadow, root, base, storage,
+ * setOpen}. */
 export function mount(bubble) {
   return new Chat(bubble);
 }

@@ -118,6 +118,7 @@
 
     this.o = o;
     this.base = BASE;
+    this.storage = { get: storageGet, set: storageSet }; // chat.js keeps its state here too
     this.host = host;
     this.shadow = shadow;
     this.root = root;
