@@ -215,6 +215,9 @@ def _normalise_words(text: str) -> list[str]:
     """A term's words as the detector reads a message (contractions spelt out)."""
     out: list[str] = []
     for match in _TOKEN.finditer(text.lower()):
+        if match.group()[0] in "-–—":
+            out.append(match.group()[0])  # a dash on its own, as a message reads it ("- no")
+            continue
         for token in match.group().replace("’", "'").split("-"):
             if token in ("\n", ""):
                 continue
@@ -721,15 +724,34 @@ class RedFlagDetector:
                 if last <= reach:
                     inside.add((name, first, last))
                 reach = max(reach, last)
-        for name, parts in sorted(raw, key=lambda m: (m[1][0].start, m[0])):
+        ordered = sorted(raw, key=lambda m: (m[1][0].start, m[0]))
+        # A mention inside a longer one of the same sign ("needles" in "pins and needles")
+        # is not one of its own, unless no reading of the sign is said and this tighter
+        # one is ("can't sit on the loo, and wee is brown": the loo is denied, the wee not)
+        kept: list[tuple[int, str, tuple[Hit, ...], str]] = []
+        tighter: list[tuple[int, str, tuple[Hit, ...]]] = []
+        for order, (name, parts) in enumerate(ordered):
             first = min(p.start for p in parts)
             last = max(p.end for p in parts)
             if (name, first) in seen:
                 continue
             if (name, first, last) in inside:
+                tighter.append((order, name, parts))
                 continue
             seen.add((name, first))
+            kept.append((order, name, parts, context.status(name, parts)))
+        said = {name for _, name, _, status in kept if status == "affirmed"}
+        for order, name, parts in tighter:
+            first = min(p.start for p in parts)
+            if name in said or (name, first) in seen:
+                continue
             status = context.status(name, parts)
+            if status == "affirmed":
+                seen.add((name, first))
+                kept.append((order, name, parts, status))
+        for _, name, parts, status in sorted(kept, key=lambda k: k[0]):
+            first = min(p.start for p in parts)
+            last = max(p.end for p in parts)
             words = tuple(sorted({(tokens[i].start, tokens[i].end) for part in parts
                                   for i in range(part.start, part.end)}))
             # The characters of the finding itself (the first part: "swollen" in "my
@@ -855,7 +877,8 @@ class _Context:
         self.near = {name: _Near(hits.get(name, ())) for name in (
             "negation_cancelled_by", "someone_else", "past", "resolved", "hypothetical",
             "if_word", "asked_about_after", "hypothetical_after", "owned_after",
-            "question_opener", "states_own", "hedge", "hedge_after", "hedge_outlasted")}
+            "question_opener", "states_own", "hedge", "hedge_after", "hedge_outlasted",
+            "cause_question")}
 
     def status(self, sign: str, parts: Sequence[Hit]) -> Status:
         start = min(p.start for p in parts)
@@ -866,6 +889,13 @@ class _Context:
             return "negated"
         if self._someone_else(start, end):
             return "other"
+        # "at the hot 10k the runner next to me stopped sweating": the setting said before
+        # the person is not the runner's; the finding itself is the other person's
+        anchor = parts[0]
+        if (anchor.start > start and anchor.word_class not in self.vocab.context_classes
+                and not self._own_between(self._sentence_start(start), anchor.start)
+                and self._someone_else(anchor.start, end)):
+            return "other"
         # A time word that is one of the ways the sign itself is said says it goes on
         # ("only a dribble came out, nothing since": still no urine), not that it is over.
         own = self._own_words(sign, start, end, parts)
@@ -875,7 +905,10 @@ class _Context:
         elif (self._in_clause(start, end, "past", own=own)
               or self._in_clause_with("resolved", start, end, own=own)):
             return "past"
-        if self._hypothetical(start, end) and not self._owned_after(end):
+        # "if i got a sore spot that kept getting worse, would that be...": words of the
+        # supposition itself do not make it the runner's
+        supposed = self._hypothetical(start, end)
+        if supposed and not self._owned_after(end, outside=supposed is True):
             return "hypothetical"
         if self._question(start) and not self._owned_after(end):
             return "question"
@@ -1031,6 +1064,12 @@ class _Context:
         and "a guy in my club got rhabdo" are not.
         """
         s = self.sentences
+        # "turned out to be a clot in his leg": another person's body right after the sign
+        for cue in self.near["someone_else"].between(end, end + 2):
+            if (self.tokens[cue.start].text in _OTHERS_POSSESSIVE and cue.start > 0
+                    and self.tokens[cue.start - 1].text in ("in", "on", "of")
+                    and s.clause_of[cue.start] == s.clause_of[end - 1]):
+                return True
         for cue in self.near["someone_else"].between(start - _REACH, start - 1):
             if not s.same_sentence(cue.start, start):
                 continue
@@ -1043,7 +1082,20 @@ class _Context:
                     return True
         return False
 
-    def _hypothetical(self, start: int, end: int) -> bool:
+    def _sentence_start(self, position: int) -> int:
+        s = self.sentences
+        sentence = s.sentence_of[position]
+        return s.starts[sentence] if sentence < len(s.starts) else 0
+
+    def _own_between(self, low: int, high: int) -> bool:
+        """The runner ("I", "my ankles") named from ``low`` to before ``high``."""
+        i = bisect.bisect_left(self.own, low)
+        return i < len(self.own) and self.own[i] < high
+
+    def _hypothetical(self, start: int, end: int) -> bool | str:
+        """True for a supposition; ``_ASKED_IF`` for an "if" inside a question ("what
+        does it mean if the pain in my leg is getting worse?"), which the runner's own
+        words in the same clause can make a statement."""
         s = self.sentences
         for cue in self.near["asked_about_after"].between(end, end + 2):
             if s.same_sentence(cue.start, start):
@@ -1058,18 +1110,30 @@ class _Context:
             # supposing; what follows is said as fact.
             if s.same_sentence(cue.start, start) and not any(
                     i in self.break_starts for i in range(cue.end, start)):
+                # "anyone know why my calf would be hard": asking the cause of a sign
+                # the runner has, not supposing one
+                if self.tokens[cue.start].text == "would" and any(
+                        s.same_sentence(why.start, cue.start)
+                        for why in self.near["cause_question"].between(cue.start - 8,
+                                                                       cue.start - 1)):
+                    continue
                 return True
         sentence = s.sentence_of[start]
         first = s.starts[sentence] if sentence < len(s.starts) else 0
         for cue in self.near["if_word"].between(start - _REACH, start - 1):
-            if s.same_sentence(cue.start, start) and (
-                    cue.start <= first + 1 or self._is_question_sentence(start)):
+            if s.same_sentence(cue.start, start) and cue.start <= first + 1:
                 return True
+        for cue in self.near["if_word"].between(start - _REACH, start - 1):
+            if s.same_sentence(cue.start, start) and self._is_question_sentence(start):
+                return _ASKED_IF
         return False
 
-    def _owned_after(self, end: int) -> bool:
-        """ "is chest pain after a run normal? I keep getting it": the runner's own."""
-        return bool(self.near["owned_after"].between(end, end + 16))
+    def _owned_after(self, end: int, outside: bool = False) -> bool:
+        """ "is chest pain after a run normal? I keep getting it": the runner's own
+        (with ``outside``, only when said outside the mention's clause)."""
+        clause = self.sentences.clause_of
+        return any(not outside or clause[hit.start] != clause[end - 1]
+                   for hit in self.near["owned_after"].between(end, end + 16))
 
     def _is_question_sentence(self, position: int) -> bool:
         """The sentence, or the clause, opens with a question word or auxiliary ("is",
@@ -1134,12 +1198,15 @@ class _Context:
         return False
 
 
+_ASKED_IF = "asked if"
+# "in his leg", "on her calf": another person's body
+_OTHERS_POSSESSIVE = frozenset({"his", "her", "their"})
 # After a question word ("can", "is", "does"), these make the clause a statement.
 _STATEMENT_AFTER = frozenset({"not", "barely", "hardly", "only", "still", "literally", "be"})
 # A question word followed by one of these opens a clause that tells ("when i stood up",
 # "what i got was", "which means"), not a question, unless the sentence ends with "?".
 _WH_WORDS = frozenset({"what", "when", "why", "how", "which", "where", "who"})
-_TELLING_AFTER_WH = frozenset({"i", "my", "we", "our", "means", "meant", "happened"})
+_TELLING_AFTER_WH = frozenset({"i", "my", "we", "our", "means", "meant", "happened", "it"})
 
 
 @lru_cache(maxsize=1)
