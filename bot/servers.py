@@ -8,6 +8,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ def session_secret_for(url: str) -> str | None:
 
 
 _HANDED_OUT: set[int] = set()
+_MIGRATING = threading.Lock()
 
 
 def free_port() -> int:
@@ -194,7 +196,8 @@ def running_bot(
     if with_actions:
         from bot.storage.migrate import upgrade
 
-        upgrade(env["DATABASE_URL"])
+        with _MIGRATING:  # alembic's context is global: one upgrade at a time per process
+            upgrade(env["DATABASE_URL"])
     try:
         if with_actions:
             action_log = workdir / "actions.log"

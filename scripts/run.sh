@@ -92,30 +92,26 @@ if [ "${BOT_ENABLE_API:-1}" != 0 ]; then
   fi
 fi
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap stop INT TERM EXIT
-
-.venv/bin/python -m bot.security.action_server --actions actions \
-  --host "${ACTIONS_HOST:-127.0.0.1}" --port "$ACTIONS_PORT" &
-pids+=($!)
-BOT_SESSION_SECRET="$BOT_SESSION_SECRET" SANIC_REQUEST_MAX_SIZE="$RASA_SANIC_REQUEST_MAX_SIZE" \
-SANIC_REQUEST_TIMEOUT="$RASA_SANIC_REQUEST_TIMEOUT" \
-.venv/bin/python -m rasa run --model "$MODEL" "${api[@]}" \
-  --interface "$HOST" --port "$RASA_PORT" \
-  --endpoints "$RUN_DIR/endpoints.yml" --credentials "$RUN_DIR/credentials.yml" \
-  --cors "${CORS_ORIGINS[@]}" &
-pids+=($!)
-.venv/bin/python -m bot.web.serve --host "$WEB_HOST" --port "$WEB_PORT" --rasa-url "$RASA_PUBLIC_URL" &
-pids+=($!)
+# The three processes run under bot.ops.supervisor: one that crashes is logged and
+# restarted with back-off while the others keep serving; Ctrl-C or SIGTERM stops all
+# three, in-flight requests first (docs/operations.md).
+q() { printf '%q ' "$@"; }
+rasa_cmd=(.venv/bin/python -m rasa run --model "$MODEL" "${api[@]}"
+  --interface "$HOST" --port "$RASA_PORT"
+  --endpoints "$RUN_DIR/endpoints.yml" --credentials "$RUN_DIR/credentials.yml"
+  --cors "${CORS_ORIGINS[@]}")
+export BOT_SESSION_SECRET
 
 echo "Starting... the assistant will answer at http://$HOST:$RASA_PORT/webhooks/rest/webhook"
 echo "  e.g. curl -s -XPOST http://$HOST:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"my legs feel heavy\"}'"
 echo "  tracker: http://$HOST:$RASA_PORT/conversations/me/tracker   (Ctrl-C stops all servers)"
+echo "  ready:   http://$HOST:$RASA_PORT/webhooks/health/ready   (model, database and action server)"
 echo "  chat page: $WEB_ORIGIN/   (embed it: <script src=\"$WEB_ORIGIN/widget.js\" async></script>"
 echo "   on a site listed in ALLOWED_ORIGINS; now: ${CORS_ORIGINS[*]})"
-wait -n "${pids[@]}"
+exec .venv/bin/python -m bot.ops.supervisor \
+  --process "actions=$(q .venv/bin/python -m bot.security.action_server --actions actions \
+      --host "${ACTIONS_HOST:-127.0.0.1}" --port "$ACTIONS_PORT")" \
+  --process "rasa=SANIC_REQUEST_MAX_SIZE=$RASA_SANIC_REQUEST_MAX_SIZE SANIC_REQUEST_TIMEOUT=$RASA_SANIC_REQUEST_TIMEOUT $(q "${rasa_cmd[@]}")" \
+  --process "web=$(q .venv/bin/python -m bot.web.serve --host "$WEB_HOST" --port "$WEB_PORT" --rasa-url "$RASA_PUBLIC_URL")" \
+  --private rasa:BOT_SESSION_SECRET \
+  --grace "${SHUTDOWN_GRACE:-20}"
