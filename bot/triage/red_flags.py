@@ -512,6 +512,10 @@ def tokenise(text: str, vocabulary: Vocabulary, english: frozenset[str] | None =
             add(raw[0], start, end)  # a run of the same punctuation is one token
         else:
             for piece in raw.split("-"):  # "light-headed" is "light headed"
+                if piece == "hr" and not (tokens and (tokens[-1].text in _HOUR_BEFORE
+                                                      or tokens[-1].text[0].isdigit())):
+                    add("hr", start, end)  # "my HR was through the roof": heart rate
+                    continue
                 if piece:
                     for word in _spell(piece, vocabulary, english):
                         add(word, start, end)
@@ -1198,6 +1202,9 @@ class _Context:
         return False
 
 
+# "hr" is an hour after a number or these ("1 hr", "an hr"); otherwise a heart rate
+_HOUR_BEFORE = frozenset({"a", "an", "half", "per", "one", "two", "three", "few", "every",
+                          "each", "another", "quarter", "1/2"})
 _ASKED_IF = "asked if"
 # "in his leg", "on her calf": another person's body
 _OTHERS_POSSESSIVE = frozenset({"his", "her", "their"})
