@@ -5,6 +5,7 @@ PIP := .venv/bin/pip
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
+.PHONY: backup restore soak
 .PHONY: run test install pipeline train shell lint unit safety validate nlu-eval conversations stories server-suites e2e channels web chromium web-test bench clean postgres storage-test migrate purge
 
 .venv/bin/python:
@@ -97,6 +98,17 @@ storage-test: train postgres
 migrate: install
 	$(PY) -m bot.storage.migrate
 
+# Backups (docs/operations.md): SQLite's online backup API or pg_dump, without stopping
+# anything, into var/backups/ (BACKUP_DIR), newest 14 kept. Restore into a new or empty
+# database: make restore FILE=var/backups/heavylegs-....db [DATABASE_URL=...] [FORCE=1]
+BACKUP_DIR ?= var/backups
+backup: install
+	$(PY) -m bot.storage.backup backup --dir $(BACKUP_DIR)
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/heavylegs-... [FORCE=1]"; exit 2; }
+	$(PY) -m bot.storage.backup restore "$(FILE)" $(if $(FORCE),--force,)
+
 # Delete conversations and assessments older than DAYS days: make purge DAYS=180
 purge: install
 	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=N"; exit 2; }
@@ -104,7 +116,7 @@ purge: install
 
 # The server-bound suites (e2e, channels, web, storage, robustness) run in two lanes side
 # by side (scripts/lanes.py: each lane its own port range); `make e2e` etc. run one alone.
-SERVER_LANES := --lane "tests/robustness tests/storage" --lane "tests/e2e tests/channels tests/web"
+SERVER_LANES := --lane "tests/robustness tests/storage" --lane "tests/e2e tests/channels tests/web tests/ops"
 server-suites: train web chromium postgres
 	$(PY) scripts/lanes.py $(SERVER_LANES)
 
@@ -162,6 +174,12 @@ cluster: train web redis nginx postgres
 
 cluster-down:
 	scripts/cluster_down.sh
+
+# The local cluster at half its measured capacity for 30 minutes (CLUSTER_SOAK_ARGS="--minutes 5"
+# for less): 0 errors, p95 and every process's memory and open files steady;
+# results/soak/ (soak.md, soak.json, soak.png). make test runs a 45-second smoke of it.
+soak: train web redis nginx postgres
+	$(PY) scripts/soak.py $(CLUSTER_SOAK_ARGS)
 
 # --- Measured speed (docs/performance.md) ---
 .PHONY: bench bench-profile

@@ -9,7 +9,7 @@ if [ -f "$DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$DIR/nginx/nginx.pid")" 2>/d
   nginx -p "$DIR/nginx" -e "$DIR/nginx/error.log" -c "$DIR/nginx/nginx.conf" -s quit
 fi
 pids=()
-for pidfile in "$DIR"/run/rasa*.pid "$DIR"/run/actions*.pid "$DIR"/run/web.pid; do
+for pidfile in "$DIR"/run/watch.pid "$DIR"/run/rasa*.pid "$DIR"/run/actions*.pid "$DIR"/run/web.pid; do
   [ -f "$pidfile" ] || continue
   pid="$(cat "$pidfile")"
   kill -TERM "$pid" 2>/dev/null && pids+=("$pid")

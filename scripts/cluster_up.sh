@@ -83,6 +83,15 @@ DATABASE_URL="postgresql://heavylegs:$DATABASE_PASSWORD@127.0.0.1:$CLUSTER_PG_PO
 DATABASE_URL="$DATABASE_URL" "$PY" -m bot.storage.migrate >"$DIR/logs/migrate.log" 2>&1 \
   || { echo "cluster_up: migrations failed, see $DIR/logs/migrate.log" >&2; exit 1; }
 
+# Is the process of this pid file running? A killed process can linger as a zombie until
+# it is reaped, and `kill -0` succeeds on a zombie: `make cluster` run again right after a
+# part died would then leave it dead.
+running() {
+  local pid
+  pid="$(cat "$1" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' "/proc/$pid/status"
+}
+
 # Redis: password from secrets.env via a config file (not on the command line).
 {
   echo "bind 127.0.0.1"; echo "port $CLUSTER_REDIS_PORT"; echo "dir $DIR/redis"
@@ -90,12 +99,12 @@ DATABASE_URL="$DATABASE_URL" "$PY" -m bot.storage.migrate >"$DIR/logs/migrate.lo
   echo "daemonize yes"; echo "pidfile $DIR/run/redis.pid"; echo "logfile $DIR/logs/redis.log"
 } > "$DIR/redis/redis.conf"
 chmod 600 "$DIR/redis/redis.conf"
-[ -f "$DIR/run/redis.pid" ] && kill -0 "$(cat "$DIR/run/redis.pid")" 2>/dev/null \
+running "$DIR/run/redis.pid" \
   || redis-server "$DIR/redis/redis.conf"
 
 start() {  # name, log, command...
   local name="$1" log="$2"; shift 2
-  if [ -f "$DIR/run/$name.pid" ] && kill -0 "$(cat "$DIR/run/$name.pid")" 2>/dev/null; then return; fi
+  if running "$DIR/run/$name.pid"; then return; fi
   nohup "$@" >"$log" 2>&1 </dev/null &
   echo $! > "$DIR/run/$name.pid"
 }
@@ -116,16 +125,19 @@ done
 start web "$DIR/logs/web.log" "$PY" -m bot.web.serve --host 127.0.0.1 --port "$WEB_PORT" --rasa-url "$ORIGIN"
 
 # nginx, from deploy/local/nginx.conf.template.
-rasa_servers=""; for i in $(seq 1 "$RASA_REPLICAS"); do rasa_servers+="    server 127.0.0.1:$((RASA_BASE_PORT + i)) max_fails=0;"$'\n'; done
+replicas=(); for i in $(seq 1 "$RASA_REPLICAS"); do replicas+=("127.0.0.1:$((RASA_BASE_PORT + i))"); done
 action_servers=""; for i in $(seq 1 "$ACTION_REPLICAS"); do action_servers+="    server 127.0.0.1:$((ACTIONS_BASE_PORT + i));"$'\n'; done
 user_line=""; [ "$(id -u)" = 0 ] && user_line="user $(id -un);"
 mkdir -p "$DIR/nginx/temp"
-RASA_SERVERS="$rasa_servers" ACTION_SERVERS="$action_servers" USER_LINE="$user_line" \
+# Every replica in rotation to begin with; the watcher below keeps this file afterwards.
+running "$DIR/run/watch.pid" \
+  || printf 'server %s max_fails=0;\n' "${replicas[@]}" > "$DIR/nginx/rasa_servers.conf"
+ACTION_SERVERS="$action_servers" USER_LINE="$user_line" \
 NGINX_DIR="$DIR/nginx" CLUSTER_PORT="$CLUSTER_PORT" WEB_PORT="$WEB_PORT" \
   "$PY" -c 'import os,re,sys; sys.stdout.write(re.sub(r"\$\{([A-Z_]+)\}", lambda m: os.environ[m.group(1)], open(sys.argv[1]).read()))' \
   deploy/local/nginx.conf.template > "$DIR/nginx/nginx.conf"
 nginx -t -q -p "$DIR/nginx" -e "$DIR/nginx/error.log" -c "$DIR/nginx/nginx.conf"
-if [ -f "$DIR/nginx/nginx.pid" ] && kill -0 "$(cat "$DIR/nginx/nginx.pid")" 2>/dev/null; then
+if running "$DIR/nginx/nginx.pid"; then
   nginx -p "$DIR/nginx" -e "$DIR/nginx/error.log" -c "$DIR/nginx/nginx.conf" -s reload
 else
   nginx -p "$DIR/nginx" -e "$DIR/nginx/error.log" -c "$DIR/nginx/nginx.conf"
@@ -135,7 +147,7 @@ fi
 wait_http() {  # url, name
   for _ in $(seq 1 360); do
     if "$PY" -c 'import sys,urllib.request as u; u.urlopen(sys.argv[1], timeout=2)' "$1" 2>/dev/null; then return 0; fi
-    if [ -n "${2:-}" ] && ! kill -0 "$(cat "$DIR/run/$2.pid")" 2>/dev/null; then
+    if [ -n "${2:-}" ] && ! running "$DIR/run/$2.pid"; then
       echo "cluster_up: $2 exited; see $DIR/logs/$2.log" >&2; tail -20 "$DIR/logs/$2.log" >&2; return 1
     fi
     sleep 0.5
@@ -145,6 +157,11 @@ wait_http() {  # url, name
 for i in $(seq 1 "$ACTION_REPLICAS"); do wait_http "http://127.0.0.1:$((ACTIONS_BASE_PORT + i))/health" "actions$i"; done
 for i in $(seq 1 "$RASA_REPLICAS"); do wait_http "http://127.0.0.1:$((RASA_BASE_PORT + i))/status?token=$RASA_AUTH_TOKEN" "rasa$i"; done
 wait_http "http://127.0.0.1:$CLUSTER_PORT/config.json" web
+# Readiness decides nginx's rotation (a replica that is not ready leaves it, and rejoins
+# when it is ready again): bot/cluster/upstream_watch.py, log in $DIR/logs/watch.log.
+watch_args=(); for replica in "${replicas[@]}"; do watch_args+=(--replica "$replica"); done
+start watch "$DIR/logs/watch.log" "$PY" -m bot.cluster.upstream_watch \
+  --servers-file "$DIR/nginx/rasa_servers.conf" --nginx-prefix "$DIR/nginx" "${watch_args[@]}"
 echo "Cluster up: $RASA_REPLICAS Rasa replicas, $ACTION_REPLICAS action servers behind nginx."
 echo "  chat page:  $ORIGIN/"
 echo "  REST:       curl -s -XPOST $ORIGIN/webhooks/rest/webhook -H 'Content-Type: application/json' -d '{\"sender\":\"me\",\"message\":\"hi\"}'"
