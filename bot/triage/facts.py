@@ -189,8 +189,15 @@ _BARE_WEEKLY_CTX_RE = LinearPattern(r"\b(?:mileage|milage|volume|weekly)\b")
 _DISTANCE_WORDS_RE = LinearPattern(r"\b(?:mileage|milage|distance|volume)\b")
 
 
+_IN_A_WEEK_AFTER_RE = LinearPattern(
+    r"\s+in\s+(?:the\s+)?(?:last|past|a|one|this)\s+(?:7\s+days|week|wk)\b")
+
+
 def _is_event_distance(text: str, q: Quantity) -> bool:
-    """ "a 10k", "my 20 km long run", "the 5k race": one outing, not a weekly figure."""
+    """ "a 10k", "my 20 km long run", "the 5k race": one outing, not a weekly figure
+    ("70 miles in the last 7 days" is the week's)."""
+    if _IN_A_WEEK_AFTER_RE.match(text[q.end:q.end + 30]):
+        return False
     before = text[max(0, q.start - 12):q.start]
     return bool(_EVENT_BEFORE_RE.search(before) or _EVENT_AFTER_RE.match(text[q.end:q.end + 20]))
 
@@ -374,13 +381,18 @@ class _Builder:
             if not (runs_based or about_mileage):
                 continue
             start, end = clause.start + len(sub) - len(sub.lstrip()), clause.end
+            if "distance_change_km" in extras and not runs_based and not \
+                    self.ctx.has("weekly", clause) and not _DISTANCE_WORDS_RE.search(sub):
+                continue  # "struggled 4 more miles" is part of one run, not the week's change
             if result.status == "ok" and isinstance(result.value, float):
                 low, high = PLAUSIBLE_RANGES["distance_increase_pct"]
                 if not low <= result.value <= high:
                     continue  # "20 miles more than I have ever done": a misreading
-                if not runs_based and not qs and direction_of(sub) is None and not \
-                        self.ctx.has("weekly", clause):
-                    # "same as always" about running in general says nothing about distance
+                if not runs_based and (not qs or result.value == 0.0) and \
+                        direction_of(sub) is None and not self.ctx.has("weekly", clause):
+                    # "same as always" about running in general says nothing about distance,
+                    # nor does a steady word beside one outing ("30 miles round the levels",
+                    # "a flat 10k")
                     if not _DISTANCE_WORDS_RE.search(sub):
                         continue
                 self._set("distance_increase_pct", result.value, start, end,

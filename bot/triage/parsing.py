@@ -724,6 +724,7 @@ _ORDINAL_RUN_RE = LinearPattern(
     r"(?:weekly\s+|easy\s+|short\s+|long\s+)?(?:run|session|day|outing|jog)\b",
     needs=_RUN_WORDS,
 )
+_EVERY_BEFORE_RE = LinearPattern(r"\bevery\s+$")
 _EXTRA_RUN_RE = LinearPattern(
     r"\b(?:an?|1|another|one)\s+(?:extra|more|additional|further|other|new)?\s*"
     r"(?:weekly\s+|easy\s+|short\s+|long\s+)?(?:run|session|running\s+day|day|outing|jog)s?\b"
@@ -819,6 +820,20 @@ def change_from_text(
     return result
 
 
+_RUNS_BEFORE_RE = LinearPattern(r"\b(?:runs?|jogs?|sessions?)\s+(?:\w+\s+){0,2}$",
+                                needs=["run", "jog", "session"])
+
+
+def _one_runs_length(t: str, q: Quantity, current_weekly_km: float | None) -> bool:
+    """ "some runs went from 2 to 3 miles" when the week is 35 miles: the length of a run,
+    not the week's distance (a figure well under half the weekly distance, said of runs)."""
+    if not current_weekly_km or q.unit not in DISTANCE_UNITS or q.period is not None:
+        return False
+    if to_km(q.value if q.b is None else q.b, q.unit) >= current_weekly_km / 2:
+        return False
+    return bool(_RUNS_BEFORE_RE.search(_before(t, q, 30)))
+
+
 def _change_from_text(
     t: str, qs: Sequence[Quantity], current_weekly_km: float | None,
     runs_per_week: float | None, ranges_as_change: bool,
@@ -855,7 +870,8 @@ def _change_from_text(
         return Parsed(round((float(m.group(1)) - 1) * 100, 1), "ok", extras)
 
     # 3. from/to: "went from 20 to 35", "dropped from 40 to 30", "3 to 5 runs a week"
-    usable = [q for q in qs if q.unit not in _NOT_DISTANCE_OR_RUNS]
+    usable = [q for q in qs if q.unit not in _NOT_DISTANCE_OR_RUNS
+              and not _one_runs_length(t, q, current_weekly_km)]
     for q in usable:
         as_change = ranges_as_change and not before_matches(_BEFORE_BY_RE, _before(t, q, 12))
         if q.b is not None and (q.is_from_to or as_change):
@@ -871,6 +887,8 @@ def _change_from_text(
 
     # 4. runs: "added a fourth run", "went from 3 to 5 runs" (above), "added an extra run"
     m = _ORDINAL_RUN_RE.search(t)
+    if m and _EVERY_BEFORE_RE.search(t[max(0, m.start(1) - 8):m.start(1)]):
+        m = None  # "every third day" is how often, not a third run added
     if m and direction != "down":
         n = _ORDINALS[m.group(1)]
         return Parsed(round(100 / (n - 1), 1), "ok",
@@ -1022,6 +1040,9 @@ def sleep_from_clock(t: str, qs: Sequence[Quantity], strict: bool = False) -> fl
     return hours or None
 
 
+_WORK_HOURS_AFTER_RE = LinearPattern(r"[\s-]*(?:hours?\s+|hrs?\s+)?(?:days|shifts?|working|work)\b")
+
+
 @bounded
 def parse_sleep_hours(text: str) -> Parsed:
     """Hours of sleep a night.
@@ -1037,7 +1058,8 @@ def parse_sleep_hours(text: str) -> Parsed:
     nt.sub(_MIDNIGHT_RE, lambda m: "12am")
     nt.sub(_MIDDAY_RE, lambda m: "12pm")
     t = nt.text
-    qs = scan(t)
+    # "a nurse on 12 hour days", "10 hour shifts": hours of work, not of sleep
+    qs = [q for q in scan(t) if not _WORK_HOURS_AFTER_RE.match(t[q.end:q.end + 16])]
     timed = [q for q in qs if q.unit in ("h", "min")]
     candidates = [q for q in qs if q.unit in ("h", "min", None)]
     hours: float | None = None
@@ -1165,6 +1187,8 @@ def _shoe_phrase_hits(text: str) -> tuple[Hit, ...]:
     return tuple(out)
 
 
+_PERSON_AGE_AFTER_RE = LinearPattern(r"\s*(?:yo|y/o|yr\s+old|years?[\s-]+old|year-old)\b")
+
 @bounded
 def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
     """Kilometres on the runner's current shoes.
@@ -1194,7 +1218,9 @@ def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
     rates = [q for q in qs if q.unit in DISTANCE_UNITS and q.period]
     dists = [q for q in qs if q.unit in DISTANCE_UNITS and not q.period]
     if not dists:
-        dists = [q for q in qs if q.unit is None and q is not age_q]
+        # a bare figure, but not someone's age ("my 14yo son's old trainers")
+        dists = [q for q in qs if q.unit is None and q is not age_q
+                 and not _PERSON_AGE_AFTER_RE.match(t[q.end:q.end + 12])]
     hits = [h for h in shoe_phrase_hits(t) if not h.negated]
     labels = {h.label for h in hits}
     if age is None and "new" in labels and "new_vague" not in labels:
@@ -1213,7 +1239,9 @@ def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
             weekly = per_week(to_km(rates[0].value, rates[0].unit), rates[0].period)
         if age == 0:
             km = 0.0
-        elif weekly:
+        elif weekly and "new_vague" not in labels:
+            # not when the runner says they have few miles on them ("same pair since
+            # March, not many miles on them"): the age alone is kept
             km = min(weekly * age * WEEKS_PER_MONTH, MAX_SHOE_KM)
             extras["estimated"] = True
         else:

@@ -440,3 +440,58 @@ def test_the_first_message_after_loading_is_read_within_the_budget() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert lines[-2] == "['recent_illness=no', 'sides=one']"
     assert lines[-1] == "None"
+
+
+# ------------------------------------------------------------------ dev round e (2026-12-02)
+
+
+def test_a_steady_word_beside_one_outing_is_not_the_weeks_distance() -> None:
+    """ "the Somerset levels": "level" is not "my distance is level", and 30 miles today
+    is one outing; the week is the 70 miles "in the last 7 days"."""
+    facts = extract_facts("did 30 miles today round the Somerset levels, plenty of hills. "
+                          "Reckon ive done about 70 miles in the last 7 days")
+    assert facts.weekly_distance_km == pytest.approx(70 * MILE, abs=0.01)
+    assert facts.distance_increase_pct is None
+
+
+def test_every_third_day_is_not_a_third_run_added() -> None:
+    facts = extract_facts("last week I only ran every third day or so")
+    assert facts.distance_increase_pct is None
+    assert facts.runs_per_week is None
+
+
+def test_more_miles_within_one_run_is_not_a_weekly_change() -> None:
+    facts = extract_facts("Struggled 4 more miles on the treadmill and could barely walk "
+                          "after. I've done close to 60 miles in the past 7 days.")
+    assert facts.distance_increase_pct is None
+    assert facts.weekly_distance_km == pytest.approx(60 * MILE, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("my gums look pale and I'm napping loads", "anaemia_signs"),
+        ("my hair is coming out in clumps", "anaemia_signs"),
+        ("teacher, standing for hours every day", "long_sitting_standing"),
+        ("my calves ache badly by evening", "worse_end_of_day"),
+        ("ankles a bit puffy by bedtime", "swelling"),
+        ("both calves go hard as rocks with a tight pain", "compartment_tightness"),
+        ("I upped my mileage last month", "mileage_jump"),
+        ("been running 5ks on the treadmill, tried outside along the canal", "new_surface"),
+        ("weight crept up over the years", "weight_gain"),
+        ("I seem to catch every cold going", "frequent_illness"),
+    ],
+)
+def test_hints_in_everyday_wording(text: str, hint: str) -> None:
+    assert hint in extract_facts(text).conditions_hints
+
+
+@pytest.mark.parametrize("text", ["legs feel like theyre full of sand",
+                                  "every run feels like wading through mud"])
+def test_sand_and_mud_in_a_simile_are_not_terrain(text: str) -> None:
+    assert "terrain" not in extract_facts(text).volunteered_causes
+
+
+def test_a_doubted_label_is_not_volunteered() -> None:
+    facts = extract_facts("thought it was shin splints, but the muscle seizes at 1.5 miles")
+    assert "bone_stress" not in facts.volunteered_causes

@@ -682,3 +682,30 @@ def test_vocabulary_phrases_are_strings() -> None:
                 compile_phrase(item)
 
     walk(load_vocabulary())
+
+
+# ------------------------------------------------------------------ dev round e (2026-12-02)
+
+
+def test_runs_length_is_not_the_weekly_change() -> None:
+    from bot.triage.parsing import parse_distance_change
+
+    parsed = parse_distance_change("not really, some runs went from 2 to 3 miles", 60.0)
+    assert parsed.value is None and "weekly_distance_km" not in parsed.extras
+    assert parse_distance_change("went from 20 to 30 km", 30.0).value == 50.0
+
+
+def test_hours_of_work_are_not_sleep() -> None:
+    from bot.triage.parsing import parse_sleep_hours
+
+    assert parse_sleep_hours("depends on shifts, im a nurse on 12 hour days").value is None
+    assert parse_sleep_hours("12 hour shifts so about 6 hours").value == 6.0
+
+
+def test_shoes_a_persons_age_and_few_miles() -> None:
+    from bot.triage.parsing import parse_shoes
+
+    assert parse_shoes("still wearing my 14yo sons hand-me-down trainers").value is None
+    parsed = parse_shoes("same pair since march, not many miles on them", 50.0)
+    assert parsed.value is None and "shoe_age_months" in parsed.extras
+    assert parse_shoes("6 months old", 50.0).value == pytest.approx(1300.0)
