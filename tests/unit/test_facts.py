@@ -495,3 +495,10 @@ def test_sand_and_mud_in_a_simile_are_not_terrain(text: str) -> None:
 def test_a_doubted_label_is_not_volunteered() -> None:
     facts = extract_facts("thought it was shin splints, but the muscle seizes at 1.5 miles")
     assert "bone_stress" not in facts.volunteered_causes
+
+
+def test_a_break_said_in_months_not_a_short_run() -> None:
+    text = "may and june i barely ran, then went straight back to 35-40 over the last 3 weeks"
+    assert "back_after_break" in extract_facts(text).conditions_hints
+    assert "back_after_break" not in extract_facts(
+        "I barely ran 2 km before I had to stop").conditions_hints
