@@ -77,8 +77,10 @@ def processes(cluster_dir: Path) -> Dict[str, int]:
         master = int(nginx_pid.read_text().split()[0])
         found["nginx-master"] = master
         children = Path(f"/proc/{master}/task/{master}/children")
+        # workers are replaced on every reload (the watcher reloads nginx when a replica
+        # leaves or rejoins the rotation): measured together, by role, not by pid
         for i, child in enumerate(children.read_text().split() if children.exists() else []):
-            found[f"nginx-worker{i + 1}"] = int(child)
+            found[f"nginx-workers#{i}"] = int(child)
     postmaster = cluster_dir / "pg/postmaster.pid"
     if postmaster.exists():
         found["postgres"] = int(postmaster.read_text().split()[0])
@@ -96,7 +98,12 @@ def sample(pids: Dict[str, int]) -> Dict[str, Dict[str, float]]:
             files = len(os.listdir(f"/proc/{pid}/fd"))
         except (OSError, StopIteration):
             continue
-        out[name] = {"rss_mb": rss_kb / 1024, "open_files": files}
+        role = name.split("#")[0]
+        if role in out:
+            out[role]["rss_mb"] += rss_kb / 1024
+            out[role]["open_files"] += files
+        else:
+            out[role] = {"rss_mb": rss_kb / 1024, "open_files": files}
     return out
 
 
@@ -120,21 +127,22 @@ async def runner(
             }
         text = SCRIPT[step].format(**values)
         started = time.monotonic()
-        status, ok = 0, False
+        status, ok, error = 0, False, ""
         try:
             async with session.post(
                 f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
             ) as reply:
                 status = reply.status
                 ok = status == 200 and bool(await reply.json())
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-            ok = False
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as caught:
+            ok, error = False, type(caught).__name__
         turns.append(
             {
                 "t": started,
                 "latency_ms": (time.monotonic() - started) * 1000,
                 "status": status,
                 "ok": ok,
+                "error": error,
             }
         )
         step += 1
@@ -148,6 +156,7 @@ async def drive(
     every: float,
     samples: list,
     turns: list,
+    backlog: list,
 ) -> None:
     queue: asyncio.Queue = asyncio.Queue()
     timeout = aiohttp.ClientTimeout(total=60)
@@ -168,6 +177,11 @@ async def drive(
                 samples.append({"t": now, "processes": await asyncio.to_thread(sample, pids)})
                 next_sample += every
             await asyncio.sleep(0.01)
+        left = 0
+        while not queue.empty():  # issued but not started by the end: not sent
+            queue.get_nowait()
+            left += 1
+        backlog.append(left)
         for _ in workers:
             queue.put_nowait(None)
         await asyncio.gather(*workers)
@@ -180,8 +194,11 @@ def window_stats(turns: list, samples: list, lo: float, hi: float) -> Dict[str, 
     names = {name for s in chosen for name in s["processes"]}
     for name in names:
         values = [s["processes"][name] for s in chosen if name in s["processes"]]
+        # memory: the window's mean; open files: its lowest (sockets come and go with the
+        # requests in flight; a leak raises the floor)
         per_process[name] = {
-            key: statistics.mean(v[key] for v in values) for key in ("rss_mb", "open_files")
+            "rss_mb": statistics.mean(v["rss_mb"] for v in values),
+            "open_files": min(v["open_files"] for v in values),
         }
     return {
         "turns": len(latencies),
@@ -303,10 +320,16 @@ def main(argv: List[str] | None = None) -> int:
     seconds = args.minutes * 60
     turns: list = []
     samples: list = []
+    backlog: list = []
+    watch_log = ""
     try:
         started = time.monotonic()
-        asyncio.run(drive(url, args.rate, seconds, cluster_dir, args.sample, samples, turns))
+        asyncio.run(
+            drive(url, args.rate, seconds, cluster_dir, args.sample, samples, turns, backlog)
+        )
     finally:
+        watch = cluster_dir / "logs" / "watch.log"
+        watch_log = watch.read_text() if watch.exists() else ""
         if env is not None:
             subprocess.run([str(ROOT / "scripts/cluster_down.sh")], env=env, cwd=ROOT)
             shutil.rmtree(cluster_dir, ignore_errors=True)
@@ -316,6 +339,17 @@ def main(argv: List[str] | None = None) -> int:
     first = window_stats(turns, samples, warm, warm + width)
     last = window_stats(turns, samples, end - width, end + 1)
     errors = sum(not t["ok"] for t in turns)
+    failed = [
+        {
+            "at_s": round(t["t"] - started, 1),
+            "status": t["status"],
+            "error": t["error"],
+            "latency_ms": round(t["latency_ms"]),
+        }
+        for t in turns
+        if not t["ok"]
+    ]
+    rotation = [line for line in watch_log.splitlines() if "rotation" in line]
     failures = judge(first, last, errors)
     if args.smoke:  # too short for growth to mean anything: only errors fail it
         notes = [f for f in failures if "turns failed" not in f]
@@ -333,6 +367,9 @@ def main(argv: List[str] | None = None) -> int:
         "first": first,
         "last": last,
         "failures": failures,
+        "not_sent_at_end": backlog[0] if backlog else 0,
+        "failed_turns": failed[:50],
+        "rotation_changes": rotation,
     }
     (args.out / "soak.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
@@ -353,6 +390,10 @@ def main(argv: List[str] | None = None) -> int:
             f"{before['open_files']:.0f} | {after.get('rss_mb', float('nan')):.1f} / "
             f"{after.get('open_files', float('nan')):.0f} |"
         )
+    lines += ["", f"replicas leaving or rejoining nginx's rotation: {len(rotation)}"]
+    lines += [
+        f"failed turn at {f['at_s']} s: status {f['status']} {f['error']}" for f in failed[:10]
+    ]
     lines += ["", "PASS" if not failures else "FAIL: " + "; ".join(failures)]
     (args.out / "soak.md").write_text("\n".join(lines) + "\n")
     try:

@@ -132,9 +132,9 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--nginx-prefix", type=Path, required=True)
     parser.add_argument("--replica", action="append", required=True, metavar="HOST:PORT")
     parser.add_argument("--interval", type=float, default=1.0)
-    parser.add_argument("--fall", type=int, default=2)
+    parser.add_argument("--fall", type=int, default=3)
     parser.add_argument("--rise", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=3.0)
+    parser.add_argument("--timeout", type=float, default=5.0)
     args = parser.parse_args(argv)
     watcher = Watcher(
         args.replica,

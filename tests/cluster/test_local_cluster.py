@@ -368,6 +368,17 @@ def assert_stored_once_in_order(cluster: Dict[str, str], load: Load) -> None:
         assert set(stored) <= {turn["text"] for turn in turns}, sender
 
 
+def redis_client(cluster: Dict[str, str]):  # noqa: ANN201 - redis.Redis
+    import redis
+
+    password = dict(
+        line.split("=", 1) for line in (Path(cluster["dir"]) / "secrets.env").read_text().split()
+    )["REDIS_PASSWORD"]
+    return redis.Redis(
+        host="127.0.0.1", port=int(cluster["CLUSTER_REDIS_PORT"]), db=1, password=password
+    )
+
+
 def restart_missing(cluster: Dict[str, str]) -> None:
     """`make cluster` again: starts whatever is not running, leaves the rest."""
     env = {key: value for key, value in cluster.items() if key.isupper()}
@@ -441,15 +452,23 @@ def test_a_rasa_replica_killed_under_load_fails_over_and_rejoins(cluster) -> Non
     in_flight: Dict[str, object] = {}
 
     def turn_on_replica1() -> None:  # a turn replica 1 is running when it dies
-        in_flight["reply"] = request(
-            f"http://{replica1}/webhooks/rest/webhook", {"sender": held, "message": Load.OPENING}
-        )
+        try:
+            in_flight["reply"] = request(
+                f"http://{replica1}/webhooks/rest/webhook",
+                {"sender": held, "message": Load.OPENING},
+            )
+        except (urllib.error.URLError, ConnectionError) as error:  # cut off mid-turn
+            in_flight["reply"] = (0, {}, repr(error).encode())
 
     with Load(cluster["url"], 4, "fail") as load:
         time.sleep(3)
         speaker = threading.Thread(target=turn_on_replica1)
         speaker.start()
-        time.sleep(0.15)
+        # kill replica 1 while it holds that conversation's lock (its ticket is in Redis)
+        locks = redis_client(cluster)
+        deadline = time.monotonic() + 10
+        while not locks.keys(f"*:lock:{held}") and time.monotonic() < deadline:
+            time.sleep(0.002)
         os.kill(pid, signal.SIGKILL)
         killed = time.monotonic()
         # a new conversation (no lock anywhere) is answered at once by the other replica
@@ -463,6 +482,8 @@ def test_a_rasa_replica_killed_under_load_fails_over_and_rejoins(cluster) -> Non
             assert time.monotonic() - killed < 30, (status, body[:300])
         new_answered = time.monotonic() - killed
         speaker.join(30)
+        assert in_flight["reply"][0] != 200, "the turn ended before replica 1 was killed"
+        locks.close()
         # the conversation whose lock replica 1 held goes on within the lock's lifetime
         started = time.monotonic()
         while True:

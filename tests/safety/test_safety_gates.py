@@ -44,8 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # (a hypothetical said after the sign, "vegan for 3 months now and my legs feel flat").
 PARAPHRASE_SLACK = {"serious": 1, "see": 0, "ordinary_serious": 1, "ordinary_any": 2}
 # The blind set when this detector landed (tests/safety/blind/README.md): never lower.
-# Now 517/552, 219/237 and 15/370 (after the tenth development round).
-BLIND_FLOOR = {"serious": 0.936, "see": 0.924, "ordinary_escalated_max": 0.041}
+# Now 519/552, 219/237 and 15/370 (after the eleventh development round).
+BLIND_FLOOR = {"serious": 0.940, "see": 0.924, "ordinary_escalated_max": 0.041}
 
 
 @pytest.fixture(scope="module")
