@@ -27,6 +27,7 @@ from bot.dialogue.followup_answers import (
 from bot.dialogue.form_answers import (
     carries_warning_sign,
     message_before_a_sign_check,
+    only_a_sign,
     read_answer,
     replies_to_a_sign_check,
     skip_question,
@@ -81,13 +82,16 @@ class ValidateAssessmentForm(FormValidationAction):
         if replies_to_a_sign_check(tracker.events):
             # "no" to "is that something you're noticing?" is not an answer; the message
             # the check was about may be (it was the reply to this question): read it,
-            # so an answered question is not asked again. Nothing in it ("sort of
-            # numb?"): it interrupted the question, which is asked again.
+            # so an answered question is not asked again. A bare sign ("numb maybe?")
+            # interrupted the question, which is asked again; a longer reply that can't
+            # be read is left out with the usual note, as any unreadable answer is.
             earlier = message_before_a_sign_check(tracker.events)
             if earlier is None:
                 return {}
             updates = read_answer(slot, earlier[0], earlier[1], dict(tracker.slots))
-            return updates if updates and updates.get("answer_unparsed") != slot else {}
+            if updates and updates.get("answer_unparsed") != slot:
+                return updates
+            return {} if only_a_sign(earlier[0]) else updates
         if tracker.get_slot("prefill_offer") == slot:
             # A remembered figure was offered for confirmation (actions/profile.py).
             updates = read_prefill_answer(slot, message.get("text") or "", intent,

@@ -15,6 +15,7 @@ free of rasa_sdk, so the rules are easy to test and to read:
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Mapping
 
 from bot.dialogue.interruptions import is_interruption
@@ -149,6 +150,16 @@ def replies_to_a_sign_check(events: Any) -> bool:
                 continue
             return event.get("name") == CHECK
     return False
+
+
+# A message of at most this many words that raised a sign check is the sign alone ("numb
+# maybe?", "sort of tingly toes?"), not a reply to the open question.
+SIGN_ONLY_WORDS = 4
+
+
+def only_a_sign(text: str) -> bool:
+    """True for a short message that can only have been the sign it raised a check about."""
+    return len(re.findall(r"[^\W\d_]+", text or "")) <= SIGN_ONLY_WORDS
 
 
 def message_before_a_sign_check(events: Any) -> tuple[str, str | None] | None:

@@ -154,3 +154,16 @@ def test_a_reply_that_does_not_answer_is_still_reported_unread(slot: str, text: 
 
     assert read_answer(slot, text, "inform", {"requested_slot": slot})[
         "answer_unparsed"] == slot
+
+
+def test_after_no_an_unreadable_reply_is_left_out_but_a_bare_sign_is_asked_again() -> None:
+    """After "no" to a check, the message that raised it answers the open question; if it
+    can't be read, a reply of several words is left out with the usual note (the question
+    is not asked twice), while a bare sign ("numb maybe?") interrupted the question."""
+    from bot.dialogue.form_answers import only_a_sign, read_answer
+
+    assert only_a_sign("numb maybe?") and only_a_sign("sort of tingly toes?")
+    assert not only_a_sign("the app has me walking less now")
+    unread = read_answer("distance_increase_pct", "the app has me walking less now", "inform",
+                         {"requested_slot": "distance_increase_pct"})
+    assert unread.get("answer_unparsed") == "distance_increase_pct"
