@@ -68,6 +68,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_block(size: int) -> int:
+    """A base port whose next ``size`` ports are free (for numbered replicas: base+1, ...)."""
+    for _ in range(50):
+        base = free_port()
+        if base + size >= 65535:
+            continue
+        try:
+            for offset in range(1, size + 1):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free port block")
+
+
 def current_model() -> Path:
     return ROOT / "models" / (ROOT / "models" / "current").read_text().strip()
 

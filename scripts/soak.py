@@ -31,7 +31,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.servers import free_port  # noqa: E402
+from bot.servers import free_port, port_block  # noqa: E402
 
 SATURATION_TWO_REPLICAS = 34.6  # turns/s, docs/performance.md
 SCRIPT = (
@@ -261,18 +260,6 @@ def start_cluster() -> tuple[Dict[str, str], Path]:
     directory.chmod(0o755)
     ports = [free_port() for _ in range(5)]
 
-    def block() -> int:
-        for _ in range(50):
-            base = free_port()
-            try:
-                for offset in (1, 2):
-                    with socket.socket() as sock:
-                        sock.bind(("127.0.0.1", base + offset))
-                return base
-            except OSError:
-                continue
-        raise RuntimeError("no free ports")
-
     env = dict(
         os.environ,
         CLUSTER_DIR=str(directory),
@@ -283,8 +270,8 @@ def start_cluster() -> tuple[Dict[str, str], Path]:
         CLUSTER_PG_PORT=str(ports[2]),
         CLUSTER_REDIS_PORT=str(ports[3]),
         CLUSTER_WEB_PORT=str(ports[4]),
-        RASA_BASE_PORT=str(block()),
-        ACTIONS_BASE_PORT=str(block()),
+        RASA_BASE_PORT=str(port_block(2)),
+        ACTIONS_BASE_PORT=str(port_block(2)),
     )
     subprocess.run([str(ROOT / "scripts/cluster_up.sh")], env=env, cwd=ROOT, check=True)
     return env, directory

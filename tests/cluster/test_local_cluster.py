@@ -23,23 +23,7 @@ from typing import Dict, Iterator
 
 import pytest
 
-from bot.servers import ROOT, free_port
-
-
-def port_block(size: int) -> int:
-    """A base port whose next `size` ports are free."""
-    for _ in range(50):
-        base = free_port()
-        if base + size >= 65535:
-            continue
-        try:
-            for offset in range(1, size + 1):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", base + offset))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free port block")
+from bot.servers import ROOT, free_port, port_block
 
 
 @pytest.fixture(scope="module")
