@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from bot.dialogue.corrections import acknowledgement, changed_this_turn, says_it_corrects
 from bot.dialogue.followup_answers import (
     FOLLOWUP,
     UNREAD_NOTE,
@@ -50,13 +51,33 @@ class ValidateAssessmentForm(FormValidationAction):
         # rasa_sdk returns only the events of the form's own slots; the answers'
         # side facts and bookkeeping (answer_unparsed, skipped_questions,
         # previous_weekly_distance_km, ...) must be kept as well.
+        before = dict(tracker.slots)  # rasa_sdk updates tracker.slots while extracting
         extraction_events = await self.get_extraction_events(dispatcher, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
+        text = (tracker.latest_message or {}).get("text") or ""
+        corrected = changed_this_turn(tracker.events, tracker.slots, skip=requested)
+        answered = any(e.get("name") == requested and e.get("value") is not None
+                       for e in extraction_events)
+        if corrected and says_it_corrects(text) and not answered:
+            # "wait, I got that wrong, I only sleep 5 hours" at the diet question: a
+            # correction of an earlier answer (Rasa's slot mapping has taken the new
+            # figure), not an unreadable answer to this one: say what changed, and this
+            # question stays open (neither skipped nor noted as unread)
+            kept_open = ("answer_unparsed", "skipped_questions", requested)
+            extraction_events = [e for e in extraction_events if e.get("name") not in kept_open]
+            for name in kept_open:
+                tracker.slots[name] = before.get(name)
+        else:
+            corrected = {}
         tracker.add_slots(extraction_events)
         validation_events = await self._extract_validation_events(dispatcher, tracker, domain)
         validated = {event.get("name") for event in validation_events}
         extras = [event for event in extraction_events if event.get("name") not in validated]
         events = extras + validation_events
-        if any(e.get("name") == "answer_unparsed" and e.get("value") for e in events):
+        if corrected:
+            dispatcher.utter_message(text=acknowledgement(
+                corrected, tracker.get_slot("distance_unit")))
+        elif any(e.get("name") == "answer_unparsed" and e.get("value") for e in events):
             dispatcher.utter_message(response="utter_answer_not_read")
         return events
 
@@ -155,6 +176,8 @@ class ValidateAssessmentForm(FormValidationAction):
                 updates.get(UNREAD_NOTE) or not updates):
             return {}  # the sign is answered first; the question stays open (as above)
         note = updates.pop(UNREAD_NOTE, None)
+        if note and says_it_corrects(text) and changed_this_turn(tracker.events, tracker.slots):
+            return {}  # a correction of an earlier answer: run() says so, asks again
         if note:
             dispatcher.utter_message(response="utter_answer_not_read")
         return updates

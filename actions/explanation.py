@@ -10,10 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.storage import DEFAULT_CHANNEL, channel_of, safely
+from bot.dialogue.corrections import acknowledgement, changed_this_turn
+from bot.dialogue.next_steps import next_step_buttons
 from bot.storage import repository
 from bot.storage.recall import compare_with_last
 from bot.triage.engine import (
     RunnerAnswers,
+    explanation_parts,
     general_advice,
     rank_causes,
     render_explanation,
@@ -34,7 +37,14 @@ class ActionExplainCauses(Action):
         answers = RunnerAnswers.from_slots(tracker.slots)
         ranked = rank_causes(answers)
         causes = [cause.id for cause in ranked]
-        text = render_explanation(answers, ranked)
+        unit = tracker.get_slot("distance_unit")
+        text = render_explanation(answers, ranked, unit)
+        if tracker.get_slot("likely_causes"):
+            # explained before: an answer changed since ("actually I sleep 5 hours")
+            changed = acknowledgement(changed_this_turn(tracker.events, tracker.slots), unit)
+            if changed:
+                dispatcher.utter_message(response="utter_answers_updated", changed=changed)
+        parts = explanation_parts(answers, ranked, unit)
         channel = channel_of(tracker) or DEFAULT_CHANNEL
         _, previous = safely(
             "read the last assessment",
@@ -42,7 +52,11 @@ class ActionExplainCauses(Action):
         comparison = compare_with_last(previous, tracker.slots)
         if comparison:
             text += "\n\n" + comparison
-        dispatcher.utter_message(text=text)
+            parts["comparison"] = comparison
+        # the chat page draws each cause as a card from the parts; other channels show
+        # the text. The buttons offer the next steps: a plan, and the summary to keep.
+        dispatcher.utter_message(text=text, buttons=next_step_buttons(),
+                                 metadata={"explanation": parts})
         safely("save the assessment", lambda: repository.save_assessment(
             channel, tracker.sender_id, dict(tracker.slots), causes,
             escalation_level=tracker.get_slot("escalation_level") or "none",
@@ -65,5 +79,6 @@ class ActionGiveAdvice(Action):
             dispatcher.utter_message(text=general_advice())
             return []
         ranked = rank_causes(answers)
-        dispatcher.utter_message(text=render_plan(answers, ranked))
+        dispatcher.utter_message(
+            text=render_plan(answers, ranked, tracker.get_slot("distance_unit")))
         return [SlotSet("likely_causes", [cause.id for cause in ranked])]

@@ -23,6 +23,7 @@ class ActionTrackFacts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
-        entities = (tracker.latest_message or {}).get("entities") or []
-        updates = merge_fact_slots(tracker.slots, entities)
+        message = tracker.latest_message or {}
+        updates = merge_fact_slots(tracker.slots, message.get("entities") or [],
+                                   message.get("text") or "")
         return [SlotSet(slot, value) for slot, value in updates.items()]

@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.questions import progress_of, record_shown
 from bot.dialogue.followup_answers import FOLLOWUP, asked, next_followup
 
 
@@ -29,8 +30,10 @@ class ActionAskFollowup(Action):
             # nothing left to ask: fill the slot so the form can finish
             return [SlotSet(FOLLOWUP, "done"), SlotSet("current_question", None)]
         buttons = [{"title": b.title, "payload": b.title} for b in question.buttons]
-        dispatcher.utter_message(text=question.ask, buttons=buttons)
+        dispatcher.utter_message(text=question.ask, buttons=buttons,
+                                 metadata=progress_of(tracker, domain, question.id))
         seen = asked(tracker.slots)
         return [SlotSet("current_question", question.id),
                 SlotSet("asked_questions", [*seen, question.id] if question.id not in seen
-                        else seen)]
+                        else seen),
+                record_shown(tracker, question.id)]

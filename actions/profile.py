@@ -17,11 +17,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, List
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.questions import AskQuestion, progress_of, record_shown
 from actions.storage import channel_of, safely
 from bot.storage import repository
 from bot.storage.models import utcnow
@@ -31,7 +32,7 @@ from bot.storage.recall import confirmation_question, recall, welcome_back
 RESET_FOR_RETURNING = (
     "weekly_distance_km", "distance_increase_pct", "sleep_hours", "diet_factors",
     "shoe_distance_km", "likely_causes", "skipped_questions", "answer_unparsed",
-    "previous_weekly_distance_km",
+    "previous_weekly_distance_km", "questions_shown",
 )
 
 
@@ -82,11 +83,8 @@ def recognise_returning_runner(
                      SlotSet("prefill_offer", None)]
 
 
-class _AskWithRecall(Action):
-    slot = ""
-
-    def name(self) -> str:
-        return f"action_ask_{self.slot}"
+class _AskWithRecall(AskQuestion):
+    """A question that first offers the figure remembered from last time."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -97,12 +95,14 @@ class _AskWithRecall(Action):
         if (recalled and self.slot not in declined
                 and tracker.get_slot("answer_unparsed") != self.slot):
             question = confirmation_question(self.slot, recalled)
+        metadata = progress_of(tracker, domain, self.slot)
+        shown = record_shown(tracker, self.slot)
         if question:
-            dispatcher.utter_message(text=question, buttons=[
+            dispatcher.utter_message(text=question, metadata=metadata, buttons=[
                 {"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}])
-            return [SlotSet("prefill_offer", self.slot)]
-        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
-        return [SlotSet("prefill_offer", None)]
+            return [SlotSet("prefill_offer", self.slot), shown]
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}", metadata=metadata)
+        return [SlotSet("prefill_offer", None), shown]
 
 
 class ActionAskWeeklyDistance(_AskWithRecall):

@@ -4,7 +4,10 @@ Rasa's validator only sees stories and rules, so it reports as "not used" the
 responses that the form asks with (utter_ask_*), that actions send
 (utter_why_*, utter_disclaimer, utter_offer_resume), that EscalationPolicy
 predicts (utter_escalate_*, ...), that Rasa's built-in action_restart sends
-(utter_restart), and the yes/no intents that the policy reads.
+(utter_restart), that the correction actions send (utter_change_*, utter_undo*,
+utter_undone, utter_answers_updated; actions/corrections.py, actions/explanation.py),
+the yes/no intents that the policy reads, and the command intents that are
+recognised by phrase rather than learned (change_answer).
 Those are listed here; every other warning fails the check.
 """
 
@@ -19,9 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_UNUSED = re.compile(
     r"The (utterance 'utter_(ask_|why_|escalate_|disclaimer|offer_resume|signs_heard|"
     r"possible_signs_confirmed|check_sign|sign_check_clear|emergency_reminder|"
-    r"resume_declined|default|stale_button|answer_not_read|restart)[a-z_]*'|"
+    r"resume_declined|default|stale_button|answer_not_read|restart|change_|undo|undone|"
+    r"answers_updated)[a-z_]*'|"
     r"intent '(affirm|deny)') "
     r"is not used in any story or rule"
+    # commands recognised by phrase (bot/knowledge/commands.yml), never learned
+    r"|The intent '(change_answer)' is listed in the domain file, but is not found in the "
+    r"NLU training data"
 )
 
 

@@ -42,3 +42,17 @@ def is_http_url(value: object) -> bool:
         return False
     parsed = urlparse(value)
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def with_progress(text: str, kwargs: dict) -> str:
+    """``text`` with "Question 3 of 6" on a line before it, when the response's metadata
+    says where the runner is in the questions (actions/questions.py); the chat page
+    draws it, the text channels write it."""
+    metadata = kwargs.get("metadata")
+    progress = metadata.get("progress") if isinstance(metadata, dict) else None
+    if not isinstance(progress, dict):
+        return text
+    step, total = progress.get("step"), progress.get("of")
+    if not (isinstance(step, int) and isinstance(total, int) and 0 < step <= total):
+        return text
+    return f"Question {step} of {total}\n{text}"

@@ -52,7 +52,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.common import SeenKeys, is_http_url
+from bot.channels.common import SeenKeys, is_http_url, with_progress
 from bot.channels.turn_guard import guarded_turn, install_watcher
 from bot.dialogue.button_answers import ANSWER_TO, question_token, split_token, with_token
 from bot.security.input import (
@@ -133,7 +133,7 @@ class SlackChannelOutput(SlackBot):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         recipient = self.slack_channel or recipient_id
-        for part in text.strip().split("\n\n"):
+        for part in with_progress(text, kwargs).strip().split("\n\n"):
             if part.strip():
                 await self._post_message(channel=recipient, text=escape_mrkdwn(part))
 
@@ -151,11 +151,20 @@ class SlackChannelOutput(SlackBot):
             if (button.get("title") or button.get("payload"))
             and len(str(button.get("payload") or button.get("title"))) <= MAX_BUTTON_VALUE
         ]
+        # Each button's action_id says which question it answers (bot.dialogue.button_answers):
+        # the token is of the whole message, as Rasa stored it.
+        token = question_token(text, kwargs.get("timestamp"))
+        if usable and len(usable) <= MAX_BUTTONS and len(text) > MAX_SECTION_TEXT:
+            # a long message (an explanation): its paragraphs as text, the buttons under
+            # the last one (a section block holds at most 3000 characters)
+            *rest, last = text.strip().split("\n\n")
+            if rest and len(last) <= MAX_SECTION_TEXT:
+                await self.send_text_message(recipient, "\n\n".join(rest))
+                text = last
+        text = with_progress(text, kwargs)
         if not usable or len(usable) > MAX_BUTTONS or len(text) > MAX_SECTION_TEXT:
             listed = "\n".join(f"• {button.get('title')}" for button in buttons)
             return await self.send_text_message(recipient, f"{text}\n{listed}".strip())
-        # Each button's action_id says which question it answers (bot.dialogue.button_answers).
-        token = question_token(text, kwargs.get("timestamp"))
         blocks = [
             {"type": "section", "text": {"type": "plain_text", "text": text or " "}},
             {

@@ -45,7 +45,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.common import SeenKeys, is_http_url
+from bot.channels.common import SeenKeys, is_http_url, with_progress
 from bot.channels.turn_guard import guarded_turn, install_watcher
 from bot.dialogue.button_answers import ANSWER_TO, question_token, split_token, with_token
 from bot.security.input import (
@@ -149,7 +149,7 @@ class TelegramChannelOutput(TelegramOutput):
         )
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for paragraph in text.strip().split("\n\n"):
+        for paragraph in with_progress(text, kwargs).strip().split("\n\n"):
             for piece in split_for_telegram(paragraph):
                 await self._send(recipient_id, piece)
 
@@ -195,7 +195,7 @@ class TelegramChannelOutput(TelegramOutput):
     ) -> None:
         """Send ``text`` with the buttons as an inline keyboard under its last piece."""
         token = question_token(text, kwargs.get("timestamp"))
-        pieces = split_for_telegram(text) or ["…"]
+        pieces = split_for_telegram(with_progress(text, kwargs)) or ["…"]
         for piece in pieces[:-1]:
             await self._send(recipient_id, piece)
         await self._send(recipient_id, pieces[-1],

@@ -66,11 +66,20 @@ def increase_pct(previous_km: float | None, current_km: float | None) -> float |
 
 
 def merge_fact_slots(
-    slots: Mapping[str, Any], entities: Iterable[Mapping[str, Any]]
+    slots: Mapping[str, Any], entities: Iterable[Mapping[str, Any]], text: str = ""
 ) -> Dict[str, Any]:
-    """Slot updates after a message with these entities (only what changed)."""
+    """Slot updates after a message (``text``) with these entities (only what changed).
+
+    A weekly distance said in miles or km sets ``distance_unit``: later figures without
+    a unit are read in it ("up from 20" after "30 miles a week")."""
     entities = list(entities)
     updates: Dict[str, Any] = {}
+    if text and _values(entities, "weekly_distance_km"):
+        from bot.triage.parsing import distance_unit_said
+
+        unit = distance_unit_said(text)
+        if unit and unit != slots.get("distance_unit"):
+            updates["distance_unit"] = unit
     for entity, slot in LIST_SLOTS.items():
         new = [v for v in _values(entities, entity) if isinstance(v, str)]
         if not new:

@@ -60,13 +60,15 @@ def _parse(slot: str, text: str, slots: Mapping[str, Any]) -> parsing.Parsed:
             text,
             current_weekly_km=slots.get("weekly_distance_km"),
             runs_per_week=slots.get("runs_per_week"),
+            default_unit=slots.get("distance_unit"),
         )
     if slot == "sleep_hours":
         return parsing.parse_sleep_hours(text)
     if slot == "diet_factors":
         return parsing.parse_diet(text)
     if slot == "shoe_distance_km":
-        return parsing.parse_shoes(text, weekly_distance_km=slots.get("weekly_distance_km"))
+        return parsing.parse_shoes(text, weekly_distance_km=slots.get("weekly_distance_km"),
+                                   default_unit=slots.get("distance_unit"))
     raise KeyError(slot)
 
 
@@ -75,6 +77,17 @@ def skip_question(slot: str, slots: Mapping[str, Any]) -> Dict[str, Any]:
     if slot not in skipped:
         skipped.append(slot)
     return {"skipped_questions": skipped, "answer_unparsed": None}
+
+
+def unit_of_weekly_distance(slot: str, parsed: parsing.Parsed, side: Mapping[str, Any],
+                            text: str) -> Dict[str, Any]:
+    """``{"distance_unit": "mi"}`` when this answer gave the weekly distance in miles
+    (or "km"): later figures without a unit are read in it, and the explanation speaks
+    in it. Empty when the answer gave no weekly distance or no single unit."""
+    gave_weekly = (slot == "weekly_distance_km" and parsed.status == "ok"
+                   and parsed.value is not None) or "weekly_distance_km" in side
+    unit = parsing.distance_unit_said(text) if gave_weekly else None
+    return {"distance_unit": unit} if unit else {}
 
 
 def read_answer(
@@ -90,6 +103,7 @@ def read_answer(
         for key in SIDE_FACTS
         if key != slot and isinstance(parsed.extras.get(key), (int, float))
     }
+    side.update(unit_of_weekly_distance(slot, parsed, side, text))
     if parsed.status == "ok" and parsed.value not in (None, []):
         value = parsed.value
         if slot == "diet_factors":

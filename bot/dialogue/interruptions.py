@@ -62,8 +62,14 @@ def only_courtesy(text: str) -> bool:
     return bool(words) and all(word in _COURTESY_WORDS for word in words)
 
 
+# commands (bot/knowledge/commands.yml) are recognised only as a whole message
+COMMANDS = frozenset({"restart", "back", "change_answer"})
+
+
 def is_interruption(text: str, intent: str | None) -> bool:
     """True when ``text`` (classified as ``intent``) is not an attempt to answer."""
+    if intent in COMMANDS:
+        return True
     if intent in REQUESTS:
         return REQUESTS[intent].search(text or "") is not None
     if intent in CLOSINGS:

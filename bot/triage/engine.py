@@ -38,6 +38,7 @@ from bot.triage.answers import (
     slot_kinds,
 )
 from bot.triage.conditions import OPS, Condition, ConditionReader
+from bot.triage.units import in_runner_units
 
 DEFAULT_CAUSES_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "causes.yml"
 
@@ -477,35 +478,62 @@ def _cautions(answers: RunnerAnswers, ranked: list[RankedCause]) -> list[str]:
     return [c.text for c in _default_knowledge().cautions if c.applies(answers, listed)]
 
 
-def render_explanation(answers: RunnerAnswers, ranked: list[RankedCause]) -> str:
-    """The chat message: intro, each cause with its advice and when to see someone,
-    any caution that applies, one closing line.
-
-    Plain text with "•" bullets and blank lines between blocks.
-    """
+def explanation_parts(answers: RunnerAnswers, ranked: list[RankedCause],
+                      unit: str | None = None) -> dict[str, Any]:
+    """The explanation as parts: ``intro``, ``cards`` (one per cause: ``title``, ``why``
+    in the runner's figures, ``advice`` list, ``see``: when to see someone, after
+    ``see_label``), ``cautions`` and ``closing``. The chat page shows each cause as a
+    card from these; :func:`render_explanation` writes the same parts as plain text.
+    Distances are in the runner's ``unit`` ("mi" or "km", bot/triage/units.py)."""
     kb = _default_knowledge()
     if not ranked:
-        return kb.texts["closing"]
+        return {"intro": "", "cards": [], "cautions": [], "see_label": "",
+                "closing": in_runner_units(kb.texts["closing"], unit)}
     intro = kb.texts["intro"] if any(r.score > 0 for r in ranked) else kb.texts["intro_generic"]
-    blocks = [intro]
-    label = kb.texts["see_professional_label"]
+    cards = []
     for item in ranked:
         explanation = item.explanation
         if "{" in explanation or "}" in explanation:
             cause = kb.by_id(item.id)
             explanation = cause.explain(answers) if cause else ""
-        lines = [item.title]
-        if explanation:
-            lines.append(explanation)
-        lines.extend(f"• {tip}" for tip in item.advice)
-        lines.append(f"{label} {item.see_professional_when}")
+        cards.append({
+            "title": item.title,
+            "why": in_runner_units(explanation, unit),
+            "advice": [in_runner_units(tip, unit) for tip in item.advice],
+            "see": in_runner_units(item.see_professional_when, unit),
+        })
+    return {"intro": intro, "cards": cards,
+            "cautions": [in_runner_units(c, unit) for c in _cautions(answers, ranked)],
+            "see_label": kb.texts["see_professional_label"],
+            "closing": in_runner_units(kb.texts["closing"], unit)}
+
+
+def render_explanation(answers: RunnerAnswers, ranked: list[RankedCause],
+                       unit: str | None = None) -> str:
+    """The chat message: intro, each cause with its advice and when to see someone,
+    any caution that applies, one closing line.
+
+    Plain text with "•" bullets and blank lines between blocks (for Telegram, Slack
+    and screen readers; the chat page draws cards from :func:`explanation_parts`).
+    """
+    parts = explanation_parts(answers, ranked, unit)
+    if not parts["cards"]:
+        return parts["closing"]
+    blocks = [parts["intro"]]
+    for card in parts["cards"]:
+        lines = [card["title"]]
+        if card["why"]:
+            lines.append(card["why"])
+        lines.extend(f"• {tip}" for tip in card["advice"])
+        lines.append(f"{parts['see_label']} {card['see']}")
         blocks.append("\n".join(lines))
-    blocks.extend(_cautions(answers, ranked))
-    blocks.append(kb.texts["closing"])
+    blocks.extend(parts["cautions"])
+    blocks.append(parts["closing"])
     return "\n\n".join(blocks)
 
 
-def render_plan(answers: RunnerAnswers, ranked: list[RankedCause]) -> str:
+def render_plan(answers: RunnerAnswers, ranked: list[RankedCause],
+                unit: str | None = None) -> str:
     """"What should I do first?": one step per listed cause, in order, in the runner's
     figures, then the cautions that apply and when to see someone."""
     kb = _default_knowledge()
@@ -514,7 +542,7 @@ def render_plan(answers: RunnerAnswers, ranked: list[RankedCause]) -> str:
     steps = [f"{n}. {item.first_step}" for n, item in enumerate(ranked, start=1)]
     blocks = [kb.texts["plan_intro"], "\n".join(steps), *_cautions(answers, ranked),
               kb.texts["plan_closing"]]
-    return "\n\n".join(blocks)
+    return in_runner_units("\n\n".join(blocks), unit)
 
 
 def slot_kind(name: str) -> str | None:
@@ -540,6 +568,7 @@ __all__ = [
     "rank_causes",
     "leader_scores",
     "ranked_ids",
+    "explanation_parts",
     "render_explanation",
     "render_plan",
 ]

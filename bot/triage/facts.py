@@ -260,6 +260,29 @@ def _in(clause: Clause, qs: Sequence[Quantity], starts: Sequence[int]) -> list[Q
 # --------------------------------------------------------------------------- extraction
 
 
+# a figure said as an amount of change ("up about 5 km", "added 10k", "5 miles more")
+_CHANGE_BEFORE_RE = re.compile(
+    r"\b(?:up|down|increased?|increasing|raised|add(?:ed|ing)?|extra|another|plus|"
+    r"dropped|cut|reduced?|upped|bumped(?:\s+up)?)\s+(?:it\s+)?(?:by\s+)?"
+    r"(?:about\s+|around\s+|roughly\s+|approx\.?\s+|~\s*|an?\s+)?$", re.IGNORECASE)
+_CHANGE_AFTER_RE = re.compile(r"\s*(?:more|less|extra|further)\b", re.IGNORECASE)
+
+
+def _is_change_amount(t: str, q: Quantity) -> bool:
+    return (_CHANGE_BEFORE_RE.search(t[max(0, q.start - 30):q.start]) is not None
+            or _CHANGE_AFTER_RE.match(t[q.end:q.end + 12]) is not None)
+
+
+# a clause that says nothing but a change of the figure before it
+_CHANGE_ONLY_RE = re.compile(
+    r"\s*(?:and\s+|but\s+|which\s+is\s+|that's\s+|thats\s+)?"
+    r"(?:(?:up|down|increased|dropped|went\s+up|gone\s+up|came\s+down|built\s+up)\s+"
+    r"(?:from|since|after)|(?:it\s+)?used\s+to\s+be|(?:it\s+)?was\s+(?:only\s+|just\s+)?)"
+    r"\s*(?:about\s+|around\s+|roughly\s+|~\s*)?\d[\d.]*\s*(?:km|k|kms|miles?|mi)?"
+    r"(?:\s+(?:a|per)\s+week)?(?:\s+(?:before|last\s+\w+|a\s+\w+\s+ago|\w+\s+weeks?\s+ago|"
+    r"over\s+[\w\s]+|in\s+[\w\s]+))?\s*[.!]?\s*$", re.IGNORECASE)
+
+
 class _Builder:
     def __init__(self, text: str) -> None:
         self.nt = normalize(text)
@@ -270,6 +293,22 @@ class _Builder:
         self.qs = scan(self.t)
         self.q_starts = [q.start for q in self.qs]
         self.facts = Facts()
+
+    def continues_mileage(self, clause: Clause) -> bool:
+        """ "30 miles a week, up from 20": a clause that is only a change ("up from 20",
+        "it used to be 20") right after one that gives the weekly distance."""
+        previous = self.ctx.previous_clause(clause)
+        if previous is None or not self.ctx.has("mileage", previous):
+            return False
+        units = {q.unit for q in self.qs if previous.start <= q.start < previous.end}
+        if not units & {"km", "mi"} or units & RUN_UNITS:
+            return False  # "3 times a week, up from 2" counts runs, not distance
+        return _CHANGE_ONLY_RE.match(self.t[clause.start:clause.end]) is not None
+
+    def unit_said(self) -> str | None:
+        """The one distance unit of the message ("30 miles a week, up from 20": miles)."""
+        units = {q.unit for q in self.qs} & {"km", "mi"}
+        return units.pop() if len(units) == 1 else None
 
     def _set(self, name: str, value: Any, start: int, end: int, *, overwrite: bool = False) -> None:
         if getattr(self.facts, name) is not None and not overwrite:
@@ -321,6 +360,8 @@ class _Builder:
             for q in qs:
                 if q.unit not in ("km", "mi") or q.is_from_to:
                     continue
+                if not shoes and _is_change_amount(self.t, q):
+                    continue  # "up about 5 km every other week": a change, not the week
                 km = to_km(q.value, q.unit)
                 if q.period in ("week", "day", "other_day", "month"):
                     weekly.append((q, per_week(km, q.period), (q.start, q.end)))
@@ -367,14 +408,15 @@ class _Builder:
         for clause in self.clauses:
             check_budget()
             sub = self.t[clause.start:clause.end]
-            about_mileage = self.ctx.has("mileage", clause)
+            about_mileage = self.ctx.has("mileage", clause) or self.continues_mileage(clause)
             if not about_mileage and not _may_count_runs_words(sub):
                 continue  # change_from_text would find no change of runs here (below)
             qs = scan(sub)
             if not about_mileage and not _may_count_runs(sub, qs):
                 continue
             result = change_from_text(sub, qs, self.facts.weekly_distance_km,
-                                      self.facts.runs_per_week, ranges_as_change=False)
+                                      self.facts.runs_per_week, ranges_as_change=False,
+                                      default_unit=self.unit_said())
             extras = result.extras
             runs_based = "previous_runs_per_week" in extras or (
                 "added_runs" in extras or "dropped_runs" in extras)

@@ -765,15 +765,27 @@ def _pct(previous: float, current: float) -> float:
     return round((current - previous) / previous * 100, 1)
 
 
-def _distance_unit(q: Quantity, other: Quantity | None = None) -> str | None:
+def _distance_unit(q: Quantity, other: Quantity | None = None,
+                   default: str | None = None) -> str | None:
+    """The unit of a distance: its own, else the other figure's of a pair ("from 20 to 30
+    miles"), else ``default``: the unit the runner gave their weekly distance in, so that
+    "up from 20" after "30 miles a week" means 20 miles."""
     unit = q.unit if q.unit in DISTANCE_UNITS else None
     if unit is None and other is not None and other.unit in DISTANCE_UNITS:
         unit = other.unit
-    return unit
+    return unit if unit is not None else default
+
+
+def distance_unit_said(text: str) -> str | None:
+    """"mi" or "km" when the distances in ``text`` are given in that one unit, else None
+    (none given, or both)."""
+    units = {q.unit for q in scan(normalize(text).text)} & {"km", "mi"}
+    return units.pop() if len(units) == 1 else None
 
 
 def _change_from_pair(
-    first: Quantity, second: Quantity | None, a: float, b: float
+    first: Quantity, second: Quantity | None, a: float, b: float,
+    default_unit: str | None = None,
 ) -> Parsed | None:
     units = {first.unit, second.unit if second else first.unit} - {None}
     if units and units <= RUN_UNITS:
@@ -782,7 +794,7 @@ def _change_from_pair(
         return Parsed(_pct(a, b), "ok", {"runs_per_week": b, "previous_runs_per_week": a})
     if units - DISTANCE_UNITS:
         return None
-    unit = _distance_unit(first, second) if second else _distance_unit(first)
+    unit = _distance_unit(first, second, default_unit)
     prev_km, cur_km = to_km(a, unit), to_km(b, unit)
     if prev_km <= 0:
         return None
@@ -806,13 +818,15 @@ def change_span_weeks(qs: Sequence[Quantity]) -> float | None:
 def change_from_text(
     t: str, qs: Sequence[Quantity], current_weekly_km: float | None = None,
     runs_per_week: float | None = None, ranges_as_change: bool = True,
+    default_unit: str | None = None,
 ) -> Parsed:
     """Distance change read from normalised text ``t`` ("ok" or "unparsed"); see
     :func:`parse_distance_change`. With ``ranges_as_change`` (an answer to the change
     question) "20-25" reads as "from 20 to 25"; otherwise only "from 20 to 25" does.
     A time span said with the change ("over two months") is kept in extras
     ``increase_weeks``: the engine judges the change as a weekly rate."""
-    result = _change_from_text(t, qs, current_weekly_km, runs_per_week, ranges_as_change)
+    result = _change_from_text(t, qs, current_weekly_km, runs_per_week, ranges_as_change,
+                               default_unit)
     if result.status == "ok" and "increase_weeks" not in result.extras:
         weeks = change_span_weeks(qs)
         if weeks is not None:
@@ -836,7 +850,7 @@ def _one_runs_length(t: str, q: Quantity, current_weekly_km: float | None) -> bo
 
 def _change_from_text(
     t: str, qs: Sequence[Quantity], current_weekly_km: float | None,
-    runs_per_week: float | None, ranges_as_change: bool,
+    runs_per_week: float | None, ranges_as_change: bool, default_unit: str | None = None,
 ) -> Parsed:
     direction = direction_of(t)
     sign = -1.0 if direction == "down" else 1.0
@@ -875,13 +889,13 @@ def _change_from_text(
     for q in usable:
         as_change = ranges_as_change and not before_matches(_BEFORE_BY_RE, _before(t, q, 12))
         if q.b is not None and (q.is_from_to or as_change):
-            found = _change_from_pair(q, None, q.a, q.b)
+            found = _change_from_pair(q, None, q.a, q.b, default_unit)
             if found:
                 return found
     froms = [q for q in usable if q.b is None and before_matches(_BEFORE_FROM_RE, _before(t, q))]
     tos = [q for q in usable if q.b is None and before_matches(_BEFORE_TO_RE, _before(t, q))]
     if froms and tos:
-        found = _change_from_pair(froms[0], tos[0], froms[0].a, tos[0].a)
+        found = _change_from_pair(froms[0], tos[0], froms[0].a, tos[0].a, default_unit)
         if found:
             return found
 
@@ -905,14 +919,16 @@ def _change_from_text(
     cur = next((q for q in dists if q in tos), None)
     deltas = [q for q in dists if q is not prev and q is not cur]
     if prev is not None:
-        prev_km = to_km(prev.value, _distance_unit(prev))
+        prev_km = to_km(prev.value, _distance_unit(prev, default=default_unit))
         extras["previous_weekly_distance_km"] = _round(prev_km)
         if current_weekly_km and prev_km > 0:
             return Parsed(_pct(prev_km, current_weekly_km), "ok", extras)
     if cur is not None:
-        extras["weekly_distance_km"] = _round(to_km(cur.value, _distance_unit(cur)))
+        cur_unit = _distance_unit(cur, default=default_unit)
+        extras["weekly_distance_km"] = _round(to_km(cur.value, cur_unit))
     if prev is None and cur is None and deltas and moved and delta_runs is None:
-        delta_km = sign * to_km(deltas[0].value, _distance_unit(deltas[0]))
+        delta_unit = _distance_unit(deltas[0], default=default_unit)
+        delta_km = sign * to_km(deltas[0].value, delta_unit)
         extras["distance_change_km"] = _round(delta_km)
         if current_weekly_km:
             previous = current_weekly_km - delta_km
@@ -936,7 +952,7 @@ def _change_from_text(
         steady_extras: dict[str, Any] = {}
         if len(dists) == 1 and dists[0].value > 0:
             steady_extras["weekly_distance_km"] = _round(
-                to_km(dists[0].value, _distance_unit(dists[0])))
+                to_km(dists[0].value, _distance_unit(dists[0], default=default_unit)))
         return Parsed(0.0, "ok", steady_extras)
     bare = [q for q in usable if q.unit is None and q.b is None]
     if bare and direction is None:
@@ -948,7 +964,8 @@ def _change_from_text(
 
 @bounded
 def parse_distance_change(
-    text: str, current_weekly_km: float | None = None, runs_per_week: float | None = None
+    text: str, current_weekly_km: float | None = None, runs_per_week: float | None = None,
+    default_unit: str | None = None,
 ) -> Parsed:
     """Percentage change of weekly distance over recent weeks (negative when it went down).
 
@@ -965,12 +982,14 @@ def parse_distance_change(
     - absolute: "increased by 10 km" needs ``current_weekly_km`` (previous = current - 10);
       "up from 15" needs it too (previous = 15). Without it the answer is "unparsed" with
       extras ``distance_change_km`` or ``previous_weekly_distance_km`` for later use.
-      A bare unit-less figure counts as km.
+      A bare unit-less figure counts as km, or as ``default_unit`` (the unit the runner
+      gave their weekly distance in: "up from 20" after "30 miles a week" is 20 miles).
     - no figure ("a lot more", "cut back") -> "unparsed" with extras ``direction`` "up"/"down"
     """
     nt = normalize(text)
     t = nt.text
-    result = change_from_text(t, scan(t), current_weekly_km, runs_per_week)
+    result = change_from_text(t, scan(t), current_weekly_km, runs_per_week,
+                              default_unit=default_unit)
     if result.status == "ok":
         return result
     if not any(k in result.extras for k in ("previous_weekly_distance_km", "distance_change_km",
@@ -1190,7 +1209,8 @@ def _shoe_phrase_hits(text: str) -> tuple[Hit, ...]:
 _PERSON_AGE_AFTER_RE = LinearPattern(r"\s*(?:yo|y/o|yr\s+old|years?[\s-]+old|year-old)\b")
 
 @bounded
-def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
+def parse_shoes(text: str, weekly_distance_km: float | None = None,
+                default_unit: str | None = None) -> Parsed:
     """Kilometres on the runner's current shoes.
 
     "700 km", "about 400 miles", a bare number (km). "they're new"/"brand new" -> 0.0 with
@@ -1230,7 +1250,7 @@ def parse_shoes(text: str, weekly_distance_km: float | None = None) -> Parsed:
     km: float | None = None
     if dists:
         q = recent_quantity(t, dists)
-        km = to_km(q.value, q.unit if q.unit in DISTANCE_UNITS else None)
+        km = to_km(q.value, q.unit if q.unit in DISTANCE_UNITS else default_unit)
         if not 0 <= km <= MAX_SHOE_KM:
             return Parsed(None, "unparsed", extras)
     elif age is not None:

@@ -97,12 +97,23 @@ def _metadata(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     return {"metadata": metadata} if isinstance(metadata, dict) and metadata else {}
 
 
+# messages the page draws as one whole (cards, a summary to print): never cut into
+# paragraphs, as Rasa's socket.io output cuts every other text
+WHOLE = ("explanation", "summary")
+
+
+def _parts(text: str, extra: Dict[str, Any]) -> List[str]:
+    if any(key in extra.get("metadata", {}) for key in WHOLE):
+        return [text.strip()]
+    return text.strip().split("\n\n") or [text]
+
+
 class SocketIOOutput(RasaSocketIOOutput):
     """Sends what Rasa's output sends, plus the response's ``metadata``."""
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         extra = _metadata(kwargs)
-        for message_part in text.strip().split("\n\n"):
+        for message_part in _parts(text, extra):
             await self._send_message(recipient_id, {"text": message_part, **extra})
 
     async def send_text_with_buttons(
@@ -113,7 +124,7 @@ class SocketIOOutput(RasaSocketIOOutput):
         **kwargs: Any,
     ) -> None:
         extra = _metadata(kwargs)
-        parts = text.strip().split("\n\n") or [text]
+        parts = _parts(text, extra)
         messages: List[Dict[str, Any]] = [
             {"text": part, "quick_replies": [], **extra} for part in parts
         ]

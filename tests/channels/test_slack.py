@@ -67,6 +67,28 @@ def test_conversation_with_buttons_reaches_the_explanation(slack_user: SlackUser
     assert "reasons" in explanation
     assert tracker["latest_input_channel"] == "slack"
 
+    # The summary to keep, offered under the explanation, is posted as a message.
+    _, _, summary = user.click("A summary to keep")
+    summary_text = "\n".join(summary)
+    assert "Summary of the heavy-legs assessment" in summary_text
+    assert "shoes 300 km" in summary_text
+
+
+def test_change_and_undo_an_answer(slack_user: SlackUser) -> None:
+    bot, user = slack_user.bot, slack_user
+    user.say("my legs feel heavy on my runs")
+    user.say("about 40 km")
+    user.click("Steady")
+    said = user.say("undo")
+    assert any('taken back your last answer' in text for text in said)
+    assert bot.tracker(user.user_id)["slots"]["requested_slot"] == "distance_increase_pct"
+    user.say("went from 30 to 40")
+    said = user.say("change my weekly distance")
+    assert any("redo your weekly distance" in text for text in said)
+    user.say("50 km")
+    slots = bot.tracker(user.user_id)["slots"]
+    assert slots["weekly_distance_km"] == 50.0 and slots["requested_slot"] == "sleep_hours"
+
 
 def test_warning_sign_posts_the_emergency_advice(slack_user: SlackUser) -> None:
     answers = slack_user.say("my calf is swollen and hot and I can't catch my breath")

@@ -79,6 +79,31 @@ def test_conversation_with_buttons_reaches_the_explanation(telegram_user: Telegr
     assert "reasons" in explanation  # the explanation reached the chat
     assert tracker["latest_input_channel"] == "telegram"
 
+    # The summary to keep, offered under the explanation, arrives as a message.
+    _, summary = user.click("A summary to keep")
+    summary_text = "\n".join(summary)
+    assert "Summary of the heavy-legs assessment" in summary_text
+    assert "shoes 300 km" in summary_text
+
+
+def test_change_and_undo_an_answer(telegram_user: TelegramUser) -> None:
+    bot, user = telegram_user.bot, telegram_user
+    user.say("my legs feel heavy on my runs")
+    user.say("about 40 km")
+    user.click("Steady")
+    said = user.say("undo")
+    assert any('taken back your last answer ("steady")' in text for text in said)
+    assert bot.tracker(user.sender)["slots"]["requested_slot"] == "distance_increase_pct"
+    user.say("went from 30 to 40")
+    said = user.say("change my weekly distance")
+    assert any("redo your weekly distance" in text for text in said)
+    user.say("50 km")
+    slots = bot.tracker(user.sender)["slots"]
+    assert slots["weekly_distance_km"] == 50.0 and slots["requested_slot"] == "sleep_hours"
+    said = user.say("start over")
+    assert any("start over" in text for text in said)
+    assert bot.tracker(user.sender)["slots"]["weekly_distance_km"] is None
+
 
 def test_warning_sign_sends_the_emergency_advice_to_the_chat(telegram_user: TelegramUser) -> None:
     answers = telegram_user.say("my calf is swollen and hot and I can't catch my breath")

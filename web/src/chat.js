@@ -9,8 +9,11 @@
  *   session_persistence). The server issues both (bot/web/channel.py): an id without
  *   a valid token gets a new conversation.
  * - A bot message whose response metadata says {escalation: emergency|urgent|
- *   see_professional} is shown as a warning card; {notice: disclaimer} as a notice;
- *   {summary: true} gets a "Print or save" button.
+ *   see_professional} is shown as a warning card; {summary: true} gets a "Print or
+ *   save" button; {progress: {step, of}} shows where the runner is in the questions;
+ *   {explanation: {intro, cards, cautions, see_label, closing}} is drawn as one card per
+ *   cause (bold title, why, advice as a list, when to see someone), the closing line
+ *   set apart. {notice: disclaimer} is not shown: the header says it, once.
  */
 var MAX_TRANSCRIPT = 300;
 var MAX_MESSAGE_CHARS = 2000;
@@ -66,6 +69,51 @@ function escalationText(text) {
   return p;
 }
 
+// "Question 3 of 6" and a thin bar (the bar is decoration: the words say it).
+function progressLine(progress) {
+  var line = make("p", "progress");
+  line.appendChild(make("span", "progress-text",
+                        "Question " + progress.step + " of " + progress.of));
+  var bar = attrs(make("span", "progress-bar"), { "aria-hidden": "true" });
+  var fill = make("span", "progress-fill");
+  fill.style.width = Math.round(progress.step / progress.of * 100) + "%";
+  bar.appendChild(fill);
+  line.appendChild(bar);
+  return line;
+}
+
+// The explanation: one card per cause (title, why in the runner's figures, the advice
+// as a list, when to see someone), then cautions, and the closing line set apart.
+function explanationCards(parts) {
+  var box = make("div", "msg-text explanation");
+  if (parts.intro) { box.appendChild(make("p", "explanation-intro", parts.intro)); }
+  var list = make("ul", "cause-cards");
+  parts.cards.forEach(function (card) {
+    var item = make("li", "cause-card");
+    item.appendChild(make("h3", "cause-title", card.title));
+    if (card.why) { item.appendChild(make("p", "cause-why", card.why)); }
+    if (card.advice.length) {
+      var advice = make("ul", "cause-advice");
+      card.advice.forEach(function (tip) { advice.appendChild(make("li", "", tip)); });
+      item.appendChild(advice);
+    }
+    if (card.see) {
+      var see = make("p", "cause-see");
+      if (parts.see_label) { see.appendChild(make("strong", "", parts.see_label + " ")); }
+      see.appendChild(document.createTextNode(card.see));
+      item.appendChild(see);
+    }
+    list.appendChild(item);
+  });
+  box.appendChild(list);
+  parts.cautions.forEach(function (caution) {
+    box.appendChild(make("p", "explanation-caution", caution));
+  });
+  if (parts.comparison) { box.appendChild(make("p", "explanation-comparison", parts.comparison)); }
+  if (parts.closing) { box.appendChild(make("p", "explanation-closing", parts.closing)); }
+  return box;
+}
+
 // ---- transcript entries (cleaned on the way in and out of storage) ----
 
 function cleanReplies(list) {
@@ -73,6 +121,41 @@ function cleanReplies(list) {
   return list.filter(function (r) {
     return r && typeof r.title === "string" && typeof r.payload === "string";
   }).map(function (r) { return { title: r.title, payload: r.payload }; });
+}
+
+function cleanString(value, max) {
+  return typeof value === "string" ? value.slice(0, max) : "";
+}
+
+function cleanStrings(list, max, count) {
+  if (!Array.isArray(list)) { return []; }
+  return list.filter(function (item) { return typeof item === "string" && item; })
+    .slice(0, count).map(function (item) { return item.slice(0, max); });
+}
+
+function cleanProgress(progress) {
+  if (!progress || typeof progress !== "object") { return null; }
+  var step = progress.step, of = progress.of;
+  if (!Number.isInteger(step) || !Number.isInteger(of) || step < 1 || of < step || of > 50) {
+    return null;
+  }
+  return { step: step, of: of };
+}
+
+function cleanExplanation(value) {
+  if (!value || typeof value !== "object" || !Array.isArray(value.cards)) { return null; }
+  var cards = value.cards.filter(function (card) {
+    return card && typeof card.title === "string" && card.title;
+  }).slice(0, 8).map(function (card) {
+    return { title: card.title.slice(0, 200), why: cleanString(card.why, 2000),
+             advice: cleanStrings(card.advice, 1000, 12), see: cleanString(card.see, 1000) };
+  });
+  if (!cards.length) { return null; }
+  return { intro: cleanString(value.intro, 1000), cards: cards,
+           cautions: cleanStrings(value.cautions, 2000, 6),
+           see_label: cleanString(value.see_label, 100),
+           comparison: cleanString(value.comparison, 2000),
+           closing: cleanString(value.closing, 1000) };
 }
 
 function cleanMetadata(metadata) {
@@ -83,6 +166,10 @@ function cleanMetadata(metadata) {
     }
     if (metadata.notice === "disclaimer") { out.notice = "disclaimer"; }
     if (metadata.summary === true) { out.summary = true; }
+    var progress = cleanProgress(metadata.progress);
+    if (progress) { out.progress = progress; }
+    var explanation = cleanExplanation(metadata.explanation);
+    if (explanation) { out.explanation = explanation; }
   }
   return out;
 }
@@ -203,7 +290,8 @@ function Chat(bubble) {
   this.config = null;
   this.connected = false;
   this.everConnected = false;
-  this.turnEscalation = null;
+  this.turnAnchor = null;
+  this.turnEscalated = false;
   this.sessionId = this.storage.get("session_id");
   this.sessionToken = this.storage.get("session_token");
   this.transcript = this.loadTranscript();
@@ -268,6 +356,10 @@ Chat.prototype.hide = function () {
 
 Chat.prototype.renderEntry = function (entry) {
   var self = this;
+  if (entry.from === "bot" && entry.metadata.notice === "disclaimer") {
+    // said once, in the header (always in view): not again in the conversation
+    return null;
+  }
   var item = make("li", "msg msg-" + entry.from);
   var who = entry.from === "user" ? "You said: " : "Assistant: ";
   var level = entry.metadata.escalation;
@@ -275,11 +367,15 @@ Chat.prototype.renderEntry = function (entry) {
   if (entry.from === "bot" && level) {
     item.classList.add("escalation", "escalation-" + level);
     item.appendChild(make("strong", "escalation-title", ESCALATIONS[level]));
-  } else if (entry.from === "bot" && entry.metadata.notice === "disclaimer") {
-    item.classList.add("notice-msg");
+  }
+  if (entry.from === "bot" && entry.metadata.progress) {
+    item.appendChild(progressLine(entry.metadata.progress));
   }
   if (entry.from === "bot" && (level === "emergency" || level === "urgent")) {
     item.appendChild(escalationText(entry.text));
+  } else if (entry.from === "bot" && entry.metadata.explanation) {
+    item.classList.add("explanation-msg");
+    item.appendChild(explanationCards(entry.metadata.explanation));
   } else {
     item.appendChild(make("p", "msg-text", entry.text));
   }
@@ -351,9 +447,10 @@ Chat.prototype.showReplies = function (replies, question) {
 
 Chat.prototype.scrollToLatest = function () {
   var chat = this.el.chat;
-  if (this.turnEscalation) {
-    // The advice comes first: keep the top of the escalation card in view.
-    chat.scrollTop = Math.max(0, this.turnEscalation.offsetTop - 8);
+  if (this.turnAnchor) {
+    // The advice comes first: keep the top of the escalation card (or of a long
+    // explanation) in view.
+    chat.scrollTop = Math.max(0, this.turnAnchor.offsetTop - 8);
   } else {
     chat.scrollTop = chat.scrollHeight;
   }
@@ -440,7 +537,8 @@ Chat.prototype.send = function (payload, shown, question) {
   this.transcript.push(entry);
   this.saveTranscript();
   this.clearReplies();
-  this.turnEscalation = null;
+  this.turnAnchor = null;
+  this.turnEscalated = false;
   this.renderEntry(entry);
   var data = { message: payload, session_id: this.sessionId, session_token: this.sessionToken };
   if (question) { data.metadata = { answer_to: question }; }
@@ -461,9 +559,14 @@ Chat.prototype.receive = function (message) {
   this.transcript.push(entry);
   this.saveTranscript();
   var item = this.renderEntry(entry);
-  if (entry.metadata.escalation && !this.turnEscalation) {
-    this.turnEscalation = item;
+  if (item && entry.metadata.escalation && !this.turnEscalated) {
+    // the first escalation of the turn: its top stays in view, and it is announced
+    this.turnAnchor = item;
+    this.turnEscalated = true;
     this.announce(ESCALATIONS[entry.metadata.escalation]);
+  } else if (item && entry.metadata.explanation && !this.turnAnchor) {
+    // a long explanation is read from its start: keep its top in view
+    this.turnAnchor = item;
   }
   this.showReplies(entry.quick_replies, entry.question);
   // The indicator stays while the turn goes on; it goes with the turn's last reply
@@ -478,7 +581,8 @@ Chat.prototype.startNewConversation = function () {
   this.storage.set("session_id", null);
   this.storage.set("session_token", null);
   this.storage.set("transcript", null);
-  this.turnEscalation = null;
+  this.turnAnchor = null;
+  this.turnEscalated = false;
   this.hideTyping();
   this.restore();
   if (this.socket) {
