@@ -86,8 +86,8 @@ def unit_of_weekly_distance(slot: str, parsed: parsing.Parsed, side: Mapping[str
     in it. Empty when the answer gave no weekly distance or no single unit."""
     gave_weekly = (slot == "weekly_distance_km" and parsed.status == "ok"
                    and parsed.value is not None) or "weekly_distance_km" in side
-    unit = parsing.distance_unit_said(text) if gave_weekly else None
-    return {"distance_unit": unit} if unit else {}
+    unit = parsed.extras.get("distance_unit") if gave_weekly else None
+    return {"distance_unit": unit} if unit in ("km", "mi") else {}
 
 
 def read_answer(

@@ -280,7 +280,7 @@ _CHANGE_ONLY_RE = re.compile(
     r"(?:from|since|after)|(?:it\s+)?used\s+to\s+be|(?:it\s+)?was\s+(?:only\s+|just\s+)?)"
     r"\s*(?:about\s+|around\s+|roughly\s+|~\s*)?\d[\d.]*\s*(?:km|k|kms|miles?|mi)?"
     r"(?:\s+(?:a|per)\s+week)?(?:\s+(?:before|last\s+\w+|a\s+\w+\s+ago|\w+\s+weeks?\s+ago|"
-    r"over\s+[\w\s]+|in\s+[\w\s]+))?\s*[.!]?\s*$", re.IGNORECASE)
+    r"over\s+[\w ]{1,40}|in\s+[\w ]{1,40}))?\s*[.!]?\s*$", re.IGNORECASE)
 
 
 class _Builder:
@@ -293,22 +293,29 @@ class _Builder:
         self.qs = scan(self.t)
         self.q_starts = [q.start for q in self.qs]
         self.facts = Facts()
+        self._unit: str | None = None
 
     def continues_mileage(self, clause: Clause) -> bool:
         """ "30 miles a week, up from 20": a clause that is only a change ("up from 20",
         "it used to be 20") right after one that gives the weekly distance."""
+        if clause.end - clause.start > 80:
+            return False  # a change alone is short
         previous = self.ctx.previous_clause(clause)
         if previous is None or not self.ctx.has("mileage", previous):
             return False
-        units = {q.unit for q in self.qs if previous.start <= q.start < previous.end}
-        if not units & {"km", "mi"} or units & RUN_UNITS:
-            return False  # "3 times a week, up from 2" counts runs, not distance
-        return _CHANGE_ONLY_RE.match(self.t[clause.start:clause.end]) is not None
+        if _CHANGE_ONLY_RE.match(self.t[clause.start:clause.end]) is None:
+            return False
+        units = {q.unit for q in _in(previous, self.qs, self.q_starts)}
+        # "3 times a week, up from 2" counts runs, not distance
+        return bool(units & {"km", "mi"}) and not units & RUN_UNITS
 
     def unit_said(self) -> str | None:
-        """The one distance unit of the message ("30 miles a week, up from 20": miles)."""
-        units = {q.unit for q in self.qs} & {"km", "mi"}
-        return units.pop() if len(units) == 1 else None
+        """The one distance unit of the message ("30 miles a week, up from 20": miles);
+        worked out once per message."""
+        if self._unit is None:
+            units = {q.unit for q in self.qs} & {"km", "mi"}
+            self._unit = units.pop() if len(units) == 1 else ""
+        return self._unit or None
 
     def _set(self, name: str, value: Any, start: int, end: int, *, overwrite: bool = False) -> None:
         if getattr(self.facts, name) is not None and not overwrite:
@@ -360,8 +367,6 @@ class _Builder:
             for q in qs:
                 if q.unit not in ("km", "mi") or q.is_from_to:
                     continue
-                if not shoes and _is_change_amount(self.t, q):
-                    continue  # "up about 5 km every other week": a change, not the week
                 km = to_km(q.value, q.unit)
                 if q.period in ("week", "day", "other_day", "month"):
                     weekly.append((q, per_week(km, q.period), (q.start, q.end)))
@@ -384,10 +389,15 @@ class _Builder:
             if shoes:
                 self._shoe_age(clause, qs)
         weekly = [item for item in weekly if 0 < item[1] <= MAX_WEEKLY_KM]
-        if weekly:
+        while weekly:
             chosen = recent_quantity(self.t, [q for q, _, _ in weekly], self.clauses)
+            if _is_change_amount(self.t, chosen):
+                # "up about 5 km every other week": a change, not the week's distance
+                weekly = [item for item in weekly if item[0] is not chosen]
+                continue
             _, km, span = next(item for item in weekly if item[0] is chosen)
             self._set("weekly_distance_km", round(km, 2), *span)
+            break
 
     def _shoe_age(self, clause: Clause, qs: Sequence[Quantity]) -> None:
         for q in qs:

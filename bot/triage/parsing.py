@@ -686,6 +686,9 @@ def parse_weekly_distance(text: str) -> Parsed:
         km = sum(to_km(q.value, q.unit if q.unit in DISTANCE_UNITS else None) for q in singles)
     if dist.is_from_to:
         extras["previous_weekly_distance_km"] = _round(to_km(dist.a, dist.unit))
+    units = {q.unit for q in dists} & {"km", "mi"}
+    if len(units) == 1:
+        extras["distance_unit"] = units.pop()  # later bare figures are read in it
     if not 0 < km <= MAX_WEEKLY_KM:
         return Parsed(None, "unparsed", extras)
     return Parsed(_round(km), "ok", extras)
@@ -988,8 +991,12 @@ def parse_distance_change(
     """
     nt = normalize(text)
     t = nt.text
-    result = change_from_text(t, scan(t), current_weekly_km, runs_per_week,
+    qs = scan(t)
+    result = change_from_text(t, qs, current_weekly_km, runs_per_week,
                               default_unit=default_unit)
+    units = {q.unit for q in qs} & {"km", "mi"}
+    if "weekly_distance_km" in result.extras and len(units) == 1:
+        result.extras["distance_unit"] = units.pop()
     if result.status == "ok":
         return result
     if not any(k in result.extras for k in ("previous_weekly_distance_km", "distance_change_km",

@@ -319,7 +319,7 @@ def test_distance_change_unparsed(text: str) -> None:
 
 def test_steady_with_a_figure_keeps_it() -> None:
     parsed = parse_distance_change("same, 30km")
-    assert parsed == Parsed(0.0, "ok", {"weekly_distance_km": 30.0})
+    assert parsed == Parsed(0.0, "ok", {"weekly_distance_km": 30.0, "distance_unit": "km"})
 
 
 def test_not_consistent_is_not_steady() -> None:
