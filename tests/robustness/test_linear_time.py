@@ -36,13 +36,20 @@ from scripts.bench_adversarial import GENERATORS, plain
 # --------------------------------------------------------------------------- readings
 
 
+def _figures(parsed: parsing.Parsed) -> tuple:
+    """The reading without ``distance_unit`` (the unit the figures were said in, added to
+    the extras by issue 16 after these expectations were recorded; not a reading)."""
+    value, status, extras = astuple(parsed)
+    return value, status, {k: v for k, v in extras.items() if k != "distance_unit"}
+
+
 def reading(text: str) -> dict[str, Any]:
     """What every parser makes of a message (facts as (entity, value, start, end))."""
     return {
         "facts": [(e["entity"], e["value"], e["start"], e["end"])
                   for e in extract_facts(text).as_entities()],
-        "weekly": astuple(parsing.parse_weekly_distance(text)),
-        "change": astuple(parsing.parse_distance_change(text, 40.0, 4.0)),
+        "weekly": _figures(parsing.parse_weekly_distance(text)),
+        "change": _figures(parsing.parse_distance_change(text, 40.0, 4.0)),
         "sleep": astuple(parsing.parse_sleep_hours(text)),
         "diet": astuple(parsing.parse_diet(text)),
         "shoes": astuple(parsing.parse_shoes(text, 40.0)),
