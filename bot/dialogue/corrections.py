@@ -25,6 +25,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
+from bot.dialogue.undo import value_before
 from bot.strict_yaml import load as load_yaml
 from bot.triage.units import in_runner_units
 
@@ -67,16 +68,6 @@ def says_it_corrects(text: str) -> bool:
     return _cues().search((text or "").replace("\u2019", "'")) is not None
 
 
-def _value_before(events: List[Mapping[str, Any]], index: int, slot: str) -> Any:
-    """The slot's value just before ``events[index]`` (the latest SlotSet before it)."""
-    for event in reversed(events[:index]):
-        if event.get("event") == "slot" and event.get("name") == slot:
-            return event.get("value")
-        if event.get("event") == "restart":
-            return None
-    return None
-
-
 def changed_this_turn(events: Iterable[Mapping[str, Any]], slots: Mapping[str, Any],
                       skip: str | None = None) -> Dict[str, Tuple[Any, Any]]:
     """Answers (slots of bot/knowledge/answers.yml, except ``skip``: the question being
@@ -94,7 +85,7 @@ def changed_this_turn(events: Iterable[Mapping[str, Any]], slots: Mapping[str, A
         name = event.get("name")
         if event.get("event") != "slot" or name not in answers or name == skip:
             continue
-        before = _value_before(events, last_user, name)
+        before = value_before(events, last_user, name)
         now = slots.get(name)
         if now is None or before == now:
             continue

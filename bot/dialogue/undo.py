@@ -76,7 +76,9 @@ def _is_question(event: Mapping[str, Any]) -> bool:
     return bool((event.get("data") or {}).get("buttons")) or "progress" in meta
 
 
-def _value_before(events: Sequence[Mapping[str, Any]], index: int, slot: str) -> Any:
+def value_before(events: Sequence[Mapping[str, Any]], index: int, slot: str) -> Any:
+    """The slot's value just before ``events[index]`` (its latest SlotSet before it;
+    None after a restart or a new session)."""
     for event in reversed(events[:index]):
         if event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")
@@ -109,6 +111,6 @@ def last_answer_turn(events: Sequence[Mapping[str, Any]]) -> Turn | None:
     question = next((_as_message(e) for e in reversed(events[:start]) if _is_question(e)),
                     None)
     changed = {str(e.get("name")) for e in events[start:end] if e.get("event") == "slot"}
-    slots = {name: _value_before(events, start, name) for name in sorted(changed)}
+    slots = {name: value_before(events, start, name) for name in sorted(changed)}
     loop_changed = any(e.get("event") == "active_loop" for e in events[start:end])
     return Turn(quoted, raised, question, slots, (loop_changed, _loop_before(events, start)))

@@ -50,6 +50,7 @@ from bot.triage.parsing import (
     frequency,
     matcher,
     multiplies,
+    one_distance_unit,
     one_period,
     recent_quantity,
     shoe_phrase_hits,
@@ -313,8 +314,7 @@ class _Builder:
         """The one distance unit of the message ("30 miles a week, up from 20": miles);
         worked out once per message."""
         if self._unit is None:
-            units = {q.unit for q in self.qs} & {"km", "mi"}
-            self._unit = units.pop() if len(units) == 1 else ""
+            self._unit = one_distance_unit(self.qs) or ""
         return self._unit or None
 
     def _set(self, name: str, value: Any, start: int, end: int, *, overwrite: bool = False) -> None:

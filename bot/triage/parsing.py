@@ -686,9 +686,9 @@ def parse_weekly_distance(text: str) -> Parsed:
         km = sum(to_km(q.value, q.unit if q.unit in DISTANCE_UNITS else None) for q in singles)
     if dist.is_from_to:
         extras["previous_weekly_distance_km"] = _round(to_km(dist.a, dist.unit))
-    units = {q.unit for q in dists} & {"km", "mi"}
-    if len(units) == 1:
-        extras["distance_unit"] = units.pop()  # later bare figures are read in it
+    unit = one_distance_unit(dists)
+    if unit:
+        extras["distance_unit"] = unit  # later bare figures are read in it
     if not 0 < km <= MAX_WEEKLY_KM:
         return Parsed(None, "unparsed", extras)
     return Parsed(_round(km), "ok", extras)
@@ -779,11 +779,16 @@ def _distance_unit(q: Quantity, other: Quantity | None = None,
     return unit if unit is not None else default
 
 
-def distance_unit_said(text: str) -> str | None:
-    """"mi" or "km" when the distances in ``text`` are given in that one unit, else None
+def one_distance_unit(qs: Sequence[Quantity]) -> str | None:
+    """"mi" or "km" when these quantities' distances are in that one unit, else None
     (none given, or both)."""
-    units = {q.unit for q in scan(normalize(text).text)} & {"km", "mi"}
+    units = {q.unit for q in qs} & {"km", "mi"}
     return units.pop() if len(units) == 1 else None
+
+
+def distance_unit_said(text: str) -> str | None:
+    """:func:`one_distance_unit` of the distances in ``text``."""
+    return one_distance_unit(scan(normalize(text).text))
 
 
 def _change_from_pair(
@@ -994,9 +999,9 @@ def parse_distance_change(
     qs = scan(t)
     result = change_from_text(t, qs, current_weekly_km, runs_per_week,
                               default_unit=default_unit)
-    units = {q.unit for q in qs} & {"km", "mi"}
-    if "weekly_distance_km" in result.extras and len(units) == 1:
-        result.extras["distance_unit"] = units.pop()
+    unit = one_distance_unit(qs)
+    if "weekly_distance_km" in result.extras and unit:
+        result.extras["distance_unit"] = unit
     if result.status == "ok":
         return result
     if not any(k in result.extras for k in ("previous_weekly_distance_km", "distance_change_km",
