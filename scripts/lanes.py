@@ -36,6 +36,9 @@ class Result:
     suite: str
     status: int
     seconds: float
+    # pytest's one-line "FAILED tests/...: reason" / "ERROR ..." summary lines, repeated
+    # at the end so a CI log cut to its tail still says which tests failed.
+    failures: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,12 +60,15 @@ def run_lane(lane: Lane, lock: threading.Lock) -> None:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
         )
         assert process.stdout is not None
+        failures: List[str] = []
         for line in process.stdout:
+            if line.startswith(("FAILED ", "ERROR ")):
+                failures.append(line.rstrip()[:300])
             with lock:
                 sys.stdout.write(f"[{lane.name}] {line}")
                 sys.stdout.flush()
         status = process.wait()
-        lane.results.append(Result(suite, status, time.monotonic() - started))
+        lane.results.append(Result(suite, status, time.monotonic() - started, failures))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed |= not ok
             outcome = "passed" if ok else f"FAILED (exit {result.status})"
             print(f"  {lane.name} {result.suite}: {outcome} in {result.seconds:.0f} s")
+            for failure in result.failures:
+                print(f"    {failure}")
         if len(lane.results) < len(lane.suites):
             failed = True
     return 1 if failed else 0
