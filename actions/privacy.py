@@ -20,6 +20,7 @@ from actions.storage import channel_of, safely
 from bot.storage import repository
 from bot.storage.models import utcnow
 from bot.storage.recall import summary_text
+from bot.triage.units import in_runner_units
 
 logger = logging.getLogger(__name__)
 
@@ -77,5 +78,8 @@ class ActionShareSummary(Action):
                 text="I don't have an assessment to summarise yet. Tell me how your legs "
                      "feel and, after a few questions, I can give you a summary to share.")
             return []
-        dispatcher.utter_message(text=summary_text(assessment), metadata={"summary": True})
+        # In the runner's own unit, as the explanation was (issue 16: a runner who counts
+        # in miles hands their physio a summary in miles).
+        text = in_runner_units(summary_text(assessment), tracker.get_slot("distance_unit"))
+        dispatcher.utter_message(text=text, metadata={"summary": True})
         return []

@@ -16,7 +16,6 @@ from bot.dialogue.form_answers import read_answer
 PREFILLED = ("weekly_distance_km", "shoe_distance_km")
 
 LEVEL_ADVICE = {
-    "none": "No warning signs were reported.",
     "see_professional": "Advice given: book an appointment with a GP, sports doctor or "
                         "physiotherapist within a few days.",
     "urgent": "Advice given: get medical care the same day.",
@@ -210,7 +209,8 @@ def summary_text(assessment: Mapping[str, Any]) -> str:
     lines.append("- Likely causes: " + (", ".join(causes) if causes else "none identified"))
     signs = assessment.get("red_flags") or []
     level = assessment.get("escalation_level") or "none"
-    lines.append("- Warning signs: " + (_join(signs) if signs else "none"))
-    lines.append("- " + LEVEL_ADVICE.get(level, LEVEL_ADVICE["none"]))
+    lines.append("- Warning signs: " + (_join(signs) if signs else "none reported"))
+    if level in LEVEL_ADVICE:
+        lines.append("- " + LEVEL_ADVICE[level])
     lines.append("General information from a chatbot, not a diagnosis.")
     return "\n".join(lines)

@@ -92,3 +92,16 @@ def test_forget_me_erases_and_restarts(sqlite_url: str) -> None:
     assert [e["event"] for e in events] == ["restart", "followup"]
     assert repository.count_rows_for_sender(tracker.sender_id, url=sqlite_url) == {
         "runner_profiles": 0, "assessments": 0, "events": 0}
+
+
+def test_summary_is_in_the_runners_unit_and_says_no_signs_once(sqlite_url: str) -> None:
+    slots = {"weekly_distance_km": 48.28, "distance_increase_pct": 50.0, "sleep_hours": 7.0,
+             "shoe_distance_km": 321.9, "distance_unit": "mi",
+             "likely_causes": ["training_load", "sleep"]}
+    summary, _ = run(ActionShareSummary(), make_tracker(slots))
+    text = summary[0]["text"]
+    assert "30 miles a week" in text and "shoes 200 miles" in text and " km" not in text
+    assert text.count("- Warning signs: none reported") == 1
+    assert "No warning signs" not in text and "Advice given" not in text
+    in_km, _ = run(ActionShareSummary(), make_tracker({**slots, "distance_unit": None}))
+    assert "48.3 km a week" in in_km[0]["text"]

@@ -163,8 +163,12 @@ def test_welcome_then_the_typing_indicator_goes_with_the_reply(stack, page) -> N
     turn = page.evaluate("window.__turn")
     bot_shown = turn["shown"][1:]  # the first is the runner's own message
     assert len(bot_shown) >= 2 and turn["hidden"] is not None
-    # It stays while the bot's messages come, and goes with the last one.
-    assert max(bot_shown) <= turn["hidden"] < max(bot_shown) + 1000, turn
+    # It stays while the bot's messages come, and goes with the last one: after it, and
+    # by the turn's end (bot_turn_done), not by the 30 s give-up timer. The turn's end
+    # follows the last message after the next prediction and the tracker's save, which
+    # took over a second on a loaded CI machine, so the bound is about the give-up timer,
+    # not about speed.
+    assert max(bot_shown) <= turn["hidden"] < max(bot_shown) + 15000, turn
     expect(welcome).to_be_hidden()
 
 
