@@ -46,6 +46,9 @@ FIXED_SLOTS: dict[str, str] = {
 }
 # The Rasa slot holding the answers to follow-up questions whose slot is not a domain slot.
 FOLLOWUP_SLOT = "followup_answers"
+# The Rasa slot holding what the runner has written in this conversation (the end of it),
+# read by the learned cause opinion (bot/triage/cause_opinion.py).
+WORDS_SLOT = "runner_words"
 # Singular entity names accepted by from_slots and merged into their list slot.
 LIST_ALIASES = {
     "diet_factors": "diet_factor",
@@ -162,12 +165,14 @@ class RunnerAnswers:
     refused; unusable values are dropped. ``distance_increase_pct`` is derived from the
     two weekly distances when not given; ``weekly_increase_pct`` from the change and its
     span (``increase_weeks``). Read values as attributes: a text or number slot with no
-    answer is None, a list slot ().
+    answer is None, a list slot (). ``words`` is what the runner wrote, for the learned
+    cause opinion; it is not an answer and takes no part in equality.
     """
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "words")
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, words: str = "", **values: Any) -> None:
+        object.__setattr__(self, "words", words if isinstance(words, str) else "")
         kinds = slot_kinds()
         unknown = sorted(set(values) - set(kinds))
         if unknown:
@@ -227,6 +232,15 @@ class RunnerAnswers:
         """The slots with an answer, and their values."""
         return dict(self._values)
 
+    def without_words(self) -> RunnerAnswers:
+        """The same answers without the runner's words (the rules' view alone)."""
+        if not self.words:
+            return self
+        copy = RunnerAnswers.__new__(RunnerAnswers)
+        object.__setattr__(copy, "_values", dict(self._values))
+        object.__setattr__(copy, "words", "")
+        return copy
+
     def with_values(self, **updates: Any) -> RunnerAnswers:
         """A copy with some slots replaced (list values are added to, not replaced)."""
         values = {k: v for k, v in self._values.items() if k != "weekly_increase_pct"}
@@ -239,7 +253,7 @@ class RunnerAnswers:
         if "distance_increase_pct" not in updates and (
                 "weekly_distance_km" in updates or "previous_weekly_distance_km" in updates):
             values.pop("distance_increase_pct", None)
-        return RunnerAnswers(**values)
+        return RunnerAnswers(words=self.words, **values)
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any] | None) -> RunnerAnswers:
@@ -265,4 +279,5 @@ class RunnerAnswers:
                 kwargs[name] = to_ids(value, slots.get(LIST_ALIASES.get(name, "")))
             else:
                 kwargs[name] = value
-        return cls(**kwargs)
+        words = slots.get(WORDS_SLOT)
+        return cls(words=words if isinstance(words, str) else "", **kwargs)

@@ -50,8 +50,9 @@ _CAUSE_KEYS = {
 }
 _TOP_KEYS = {
     "intro", "intro_generic", "closing", "general_advice", "plan_intro", "plan_closing",
-    "see_professional_label", "default_causes", "cautions", "causes",
+    "see_professional_label", "default_causes", "cautions", "causes", "learned_opinion",
 }
+_OPINION_KEYS = {"examples", "also_reasonable_weight", "weight", "min_probability"}
 
 
 def condition_reader(source: str) -> ConditionReader:
@@ -82,6 +83,35 @@ class Template:
 
 
 @dataclass(frozen=True)
+class LearnedOpinion:
+    """``learned_opinion:`` of causes.yml: the learned cause opinion's examples and how
+    much its probabilities add to a cause's score (bot/triage/cause_opinion.py)."""
+
+    examples: Path
+    also_reasonable_weight: float
+    weight: float
+    min_probability: float
+
+    def evidence(self, words: str) -> Mapping[str, float]:
+        """``weight`` x (probability - ``min_probability``) for each cause above
+        ``min_probability``: a flat opinion (every cause near 1 in 21) adds next to
+        nothing; a confident one adds up to ``weight``."""
+        if not words.strip():
+            return {}
+        return _evidence(self, words)
+
+
+@lru_cache(maxsize=64)  # a turn's rankings share one; the words change each turn
+def _evidence(settings: LearnedOpinion, words: str) -> Mapping[str, float]:
+    from bot.triage.cause_opinion import fitted
+
+    model = fitted(settings.examples, settings.also_reasonable_weight)
+    floor = settings.min_probability
+    return {cause: settings.weight * (p - floor)
+            for cause, p in model.probabilities(words).items() if p > floor}
+
+
+@dataclass(frozen=True)
 class Reference:
     title: str
     url: str
@@ -105,8 +135,12 @@ class Cause:
     lead_requires_any: tuple[Condition, ...] = ()
     default_rank: int | None = None
 
+    def allowed(self, answers: RunnerAnswers) -> bool:
+        """False when the cause needs one of ``requires_any`` and none holds."""
+        return not self.requires_any or any(c.holds(answers) for c in self.requires_any)
+
     def score(self, answers: RunnerAnswers) -> float:
-        if self.requires_any and not any(c.holds(answers) for c in self.requires_any):
+        if not self.allowed(answers):
             return 0.0
         return float(sum(c.weight for c in self.conditions if c.holds(answers)))
 
@@ -159,6 +193,7 @@ class _KnowledgeBase:
     causes: tuple[Cause, ...]
     cautions: tuple[Caution, ...]
     texts: Mapping[str, str]
+    opinion: LearnedOpinion | None = None
 
     def by_id(self, cause_id: str) -> Cause | None:
         return next((c for c in self.causes if c.id == cause_id), None)
@@ -338,7 +373,34 @@ class _Checker:
         texts = {key: self.text(data, key, "top level") for key in (
             "intro", "intro_generic", "closing", "general_advice", "plan_intro",
             "plan_closing", "see_professional_label")}
-        return _KnowledgeBase(causes=tuple(causes), cautions=tuple(cautions), texts=texts)
+        return _KnowledgeBase(causes=tuple(causes), cautions=tuple(cautions), texts=texts,
+                              opinion=self.opinion(data.get("learned_opinion"), known))
+
+    def opinion(self, raw: Any, known: set[str]) -> LearnedOpinion | None:
+        if raw is None:
+            return None
+        where = "learned_opinion"
+        if not isinstance(raw, Mapping) or set(raw) != _OPINION_KEYS:
+            raise self.fail(where, f"needs exactly the keys {sorted(_OPINION_KEYS)}")
+        numbers = {}
+        for key in ("also_reasonable_weight", "weight", "min_probability"):
+            value = raw[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise self.fail(where, f"{key} must be a number >= 0")
+            numbers[key] = float(value)
+        root = Path(__file__).resolve().parents[2]
+        examples = root / str(raw["examples"])
+        if not examples.is_file():
+            raise self.fail(where, f"examples: no file {raw['examples']}")
+        try:
+            stories = yaml.safe_load(examples.read_text(encoding="utf-8"))["stories"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise self.fail(where, f"examples: unreadable ({exc})") from exc
+        labels = {str(s.get("expected_first")) for s in stories}
+        labels |= {str(c) for s in stories for c in s.get("also_reasonable") or []}
+        if labels - known:
+            raise self.fail(where, f"examples name unknown cause id(s) {sorted(labels - known)}")
+        return LearnedOpinion(examples=examples, **numbers)
 
 
 def _load_knowledge(path: Path) -> _KnowledgeBase:
@@ -356,6 +418,11 @@ def _load_knowledge(path: Path) -> _KnowledgeBase:
 @lru_cache(maxsize=1)
 def _default_knowledge() -> _KnowledgeBase:
     return _load_knowledge(DEFAULT_CAUSES_PATH)
+
+
+def learned_opinion_settings() -> LearnedOpinion | None:
+    """``learned_opinion:`` of causes.yml, or None when the file has none."""
+    return _default_knowledge().opinion
 
 
 def general_advice() -> str:
@@ -440,9 +507,17 @@ def leader_scores(answers: RunnerAnswers) -> tuple[float, float]:
     return first, first - second
 
 
+def _score(cause: Cause, answers: RunnerAnswers, learned: Mapping[str, float]) -> float:
+    """The rules' evidence plus the learned opinion's, for a cause the rules allow."""
+    if not cause.allowed(answers):
+        return 0.0
+    return cause.score(answers) + learned.get(cause.id, 0.0)
+
+
 def _order(answers: RunnerAnswers) -> list[tuple[float, Cause]]:
     kb = _default_knowledge()
-    scored = [(cause.score(answers), cause) for cause in kb.causes]
+    learned = kb.opinion.evidence(answers.words) if kb.opinion is not None else {}
+    scored = [(_score(cause, answers, learned), cause) for cause in kb.causes]
     scored = [(s, c) for s, c in scored if s > 0]
     scored.sort(key=lambda sc: (-sc[0], -sc[1].base_weight, sc[1].id))
     if not scored:

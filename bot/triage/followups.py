@@ -112,7 +112,13 @@ def _changes_ranking(question: Question, answers: RunnerAnswers) -> bool:
 
 
 def next_question(answers: RunnerAnswers, asked: Iterable[str]) -> Question | None:
-    """The next follow-up question to ask, or None when no more are needed."""
+    """The next follow-up question to ask, or None when no more are needed.
+
+    Decided on the rules' evidence alone: the thresholds of questions.yml
+    (``leader_score``, ``lead_margin``) are on their scale, and a question a clinician
+    would ask is not skipped because the learned cause opinion (which only reorders the
+    causes at the end) already leans one way."""
+    answers = answers.without_words()
     questions = load_questions()
     asked = set(asked)
     if len(asked) >= questions.max_followups:

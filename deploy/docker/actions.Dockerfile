@@ -11,6 +11,8 @@ RUN /venv/bin/pip install --quiet --no-deps -r requirements.lock
 COPY bot bot
 COPY actions actions
 RUN /venv/bin/pip install --quiet --no-deps --no-build-isolation .
+# the learned cause opinion, fitted from bot/knowledge/story_examples.yml (plain JSON)
+RUN /venv/bin/python -m bot.triage.cause_opinion
 
 FROM python:3.10-slim-bookworm
 ENV PATH=/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp
@@ -19,6 +21,7 @@ WORKDIR /app
 COPY --from=build /venv /venv
 COPY --from=build /app/bot bot
 COPY --from=build /app/actions actions
+COPY --from=build /app/build/cause_opinion build/cause_opinion
 COPY migrations migrations
 COPY alembic.ini ./
 USER 10001

@@ -34,7 +34,10 @@ from typing import Any, Dict, List
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = {name: Path(__file__).resolve().parent / name / "stories.yml" for name in ("blind", "dev")}
+SETS = {name: Path(__file__).resolve().parent / name / "stories.yml" for name in ("blind", "tune")}
+# The development stories are the learned cause opinion's training data: a figure on
+# them is a fit, not a measurement (bot/triage/cause_opinion.py).
+SETS["dev"] = Path(__file__).resolve().parents[2] / "bot" / "knowledge" / "story_examples.yml"
 STORIES = SETS["blind"]
 # The form's requested slot -> the story's topic (the brief of the blind stories).
 TOPIC_OF_SLOT = {
@@ -65,6 +68,7 @@ class Outcome:
     escalated: str = "none"
     transcript: List[str] = field(default_factory=list)
     answers: Dict[str, Any] = field(default_factory=dict)  # what the bot understood
+    words: str = ""  # what the learned cause opinion read (the runner_words slot)
 
     @property
     def hit(self) -> bool:
@@ -153,6 +157,7 @@ def play(url: str, token: str | None, story: Dict[str, Any]) -> Outcome:
     from bot.triage.answers import RunnerAnswers
 
     outcome.answers = RunnerAnswers.from_slots(final).known()
+    outcome.words = str(final.get("runner_words") or "")
     return outcome
 
 
@@ -224,7 +229,7 @@ def main(argv: List[str] | None = None) -> int:
         args.json.write_text(json.dumps({"summary": summary, "outcomes": [
             {"id": o.story["id"], "expected": o.story["expected_first"], "causes": o.causes,
              "asked": o.asked, "escalated": o.escalated, "transcript": o.transcript,
-             "answers": o.answers}
+             "answers": o.answers, "words": o.words}
             for o in outcomes]}, indent=2))
     target = summary["top_three_strict"] >= MIN_TOP_THREE
     others = (summary["median_questions"] <= MAX_MEDIAN_QUESTIONS
