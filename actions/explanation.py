@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.storage import DEFAULT_CHANNEL, channel_of, safely
 from bot.dialogue.corrections import acknowledgement, changed_this_turn
 from bot.dialogue.next_steps import next_step_buttons
+from bot.dialogue.runner_words import runner_words
 from bot.storage import repository
 from bot.storage.recall import compare_with_last
 from bot.triage.engine import (
@@ -34,7 +35,8 @@ class ActionExplainCauses(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
-        answers = RunnerAnswers.from_slots(tracker.slots)
+        answers = RunnerAnswers.from_slots(tracker.slots).with_words(
+            runner_words(tracker.events))
         ranked = rank_causes(answers)
         causes = [cause.id for cause in ranked]
         unit = tracker.get_slot("distance_unit")
@@ -74,7 +76,8 @@ class ActionGiveAdvice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
-        answers = RunnerAnswers.from_slots(tracker.slots)
+        answers = RunnerAnswers.from_slots(tracker.slots).with_words(
+            runner_words(tracker.events))
         if not tracker.get_slot("likely_causes"):
             dispatcher.utter_message(text=general_advice())
             return []

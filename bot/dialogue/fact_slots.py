@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping
 
-from bot.triage.answers import FOLLOWUP_SLOT, WORDS_SLOT
+from bot.triage.answers import FOLLOWUP_SLOT
 from bot.triage.followups import merge_values
 
 LIST_SLOTS = {
@@ -65,21 +65,6 @@ def increase_pct(previous_km: float | None, current_km: float | None) -> float |
     return round((current_km - previous_km) / previous_km * 100.0, 1)
 
 
-def runner_words(kept: Any, text: str) -> str:
-    """What the runner has written, with ``text`` added: the learned cause opinion reads
-    it (bot/triage/cause_opinion.py). Button payloads ("/affirm") are not words; only the
-    end of a long conversation is kept."""
-    from bot.triage.cause_opinion import join_messages
-
-    kept = kept if isinstance(kept, str) else ""
-    text = (text or "").strip()
-    # Rasa extracts slots more than once for some messages (the opening is seen again
-    # when the form starts): the same message is not added twice in a row.
-    if not text or text.startswith("/") or kept == text or kept.endswith(" . " + text):
-        return kept
-    return join_messages([kept, text])
-
-
 def merge_fact_slots(
     slots: Mapping[str, Any], entities: Iterable[Mapping[str, Any]], text: str = ""
 ) -> Dict[str, Any]:
@@ -89,9 +74,6 @@ def merge_fact_slots(
     a unit are read in it ("up from 20" after "30 miles a week")."""
     entities = list(entities)
     updates: Dict[str, Any] = {}
-    words = runner_words(slots.get(WORDS_SLOT), text)
-    if words != (slots.get(WORDS_SLOT) or ""):
-        updates[WORDS_SLOT] = words
     if text and _values(entities, "weekly_distance_km"):
         from bot.triage.parsing import distance_unit_said
 

@@ -46,9 +46,6 @@ FIXED_SLOTS: dict[str, str] = {
 }
 # The Rasa slot holding the answers to follow-up questions whose slot is not a domain slot.
 FOLLOWUP_SLOT = "followup_answers"
-# The Rasa slot holding what the runner has written in this conversation (the end of it),
-# read by the learned cause opinion (bot/triage/cause_opinion.py).
-WORDS_SLOT = "runner_words"
 # Singular entity names accepted by from_slots and merged into their list slot.
 LIST_ALIASES = {
     "diet_factors": "diet_factor",
@@ -232,14 +229,17 @@ class RunnerAnswers:
         """The slots with an answer, and their values."""
         return dict(self._values)
 
-    def without_words(self) -> RunnerAnswers:
-        """The same answers without the runner's words (the rules' view alone)."""
-        if not self.words:
-            return self
+    def with_words(self, words: str) -> RunnerAnswers:
+        """The same answers with what the runner wrote (read by the learned cause
+        opinion: bot/dialogue/runner_words.py gathers it from the conversation)."""
         copy = RunnerAnswers.__new__(RunnerAnswers)
         object.__setattr__(copy, "_values", dict(self._values))
-        object.__setattr__(copy, "words", "")
+        object.__setattr__(copy, "words", words if isinstance(words, str) else "")
         return copy
+
+    def without_words(self) -> RunnerAnswers:
+        """The same answers without the runner's words (the rules' view alone)."""
+        return self.with_words("") if self.words else self
 
     def with_values(self, **updates: Any) -> RunnerAnswers:
         """A copy with some slots replaced (list values are added to, not replaced)."""
@@ -279,5 +279,4 @@ class RunnerAnswers:
                 kwargs[name] = to_ids(value, slots.get(LIST_ALIASES.get(name, "")))
             else:
                 kwargs[name] = value
-        words = slots.get(WORDS_SLOT)
-        return cls(words=words if isinstance(words, str) else "", **kwargs)
+        return cls(**kwargs)

@@ -68,7 +68,7 @@ class Outcome:
     escalated: str = "none"
     transcript: List[str] = field(default_factory=list)
     answers: Dict[str, Any] = field(default_factory=dict)  # what the bot understood
-    words: str = ""  # what the learned cause opinion read (the runner_words slot)
+    words: str = ""  # what the learned cause opinion read
 
     @property
     def hit(self) -> bool:
@@ -157,7 +157,9 @@ def play(url: str, token: str | None, story: Dict[str, Any]) -> Outcome:
     from bot.triage.answers import RunnerAnswers
 
     outcome.answers = RunnerAnswers.from_slots(final).known()
-    outcome.words = str(final.get("runner_words") or "")
+    from bot.dialogue.runner_words import runner_words
+
+    outcome.words = runner_words(runner.tracker()["events"])
     return outcome
 
 

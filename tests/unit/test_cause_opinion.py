@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.dialogue.fact_slots import merge_fact_slots, runner_words
-from bot.triage.answers import WORDS_SLOT, RunnerAnswers
+from bot.dialogue.runner_words import runner_words
+from bot.triage.answers import RunnerAnswers
 from bot.triage.cause_opinion import (
     MAX_WORDS_CHARS,
     CauseOpinion,
@@ -93,22 +93,25 @@ def test_the_opinion_never_lifts_a_cause_the_rules_rule_out() -> None:
 def test_words_take_no_part_in_the_answers_equality() -> None:
     assert RunnerAnswers(words="a", sleep_hours=6) == RunnerAnswers(sleep_hours=6)
     assert RunnerAnswers(words="a", sleep_hours=6).with_values(sleep_hours=5).words == "a"
-    assert RunnerAnswers.from_slots({WORDS_SLOT: "hi", "sleep_hours": 6}).words == "hi"
-    assert RunnerAnswers.from_slots({WORDS_SLOT: 5}).words == ""
+    assert RunnerAnswers(sleep_hours=6).with_words("hi").words == "hi"
+    assert RunnerAnswers(sleep_hours=6).with_words("hi").sleep_hours == 6
+    assert RunnerAnswers.from_slots({"sleep_hours": 6}).words == ""
 
 
-def test_runner_words_add_up_skip_payloads_and_keep_the_end() -> None:
-    assert runner_words(None, "legs heavy") == "legs heavy"
-    assert runner_words("legs heavy", "  about 30 km ") == "legs heavy . about 30 km"
-    assert runner_words("legs heavy", "/affirm") == "legs heavy"
-    assert runner_words("legs heavy", "") == "legs heavy"
-    assert runner_words("legs heavy", "legs heavy") == "legs heavy"  # seen again by Rasa
-    assert runner_words("a . no", "no") == "a . no"
-    long = runner_words("x" * MAX_WORDS_CHARS, "the latest words")
+def _user(text: str) -> dict:
+    return {"event": "user", "text": text}
+
+
+def test_runner_words_come_from_this_conversations_messages() -> None:
+    events = [_user("an old story"), {"event": "session_started"},
+              {"event": "action", "name": "action_listen"}, _user("legs heavy"),
+              {"event": "bot", "text": "How far do you run?"}, _user("  about 30 km "),
+              _user("/affirm"), _user(""), {"event": "user", "text": None}, _user("no")]
+    assert runner_words(events) == "legs heavy . about 30 km . no"
+    assert runner_words([*events, {"event": "restart"}, _user("new")]) == "new"
+    long = runner_words([_user("x" * MAX_WORDS_CHARS), _user("the latest words")])
     assert len(long) == MAX_WORDS_CHARS and long.endswith("the latest words")
-    updates = merge_fact_slots({WORDS_SLOT: "legs heavy"}, [], "new shoes")
-    assert updates == {WORDS_SLOT: "legs heavy . new shoes"}
-    assert merge_fact_slots({WORDS_SLOT: "legs heavy"}, [], "") == {}
+    assert runner_words([]) == ""
 
 
 @pytest.mark.parametrize("block, problem", [
