@@ -26,12 +26,13 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import Any, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
+
+from bot.triage.tfidf_classifier import TfidfClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -70,78 +71,30 @@ def load_examples(path: Path, also_weight: float) -> List[Tuple[str, str, float]
     return examples
 
 
-@dataclass
-class CauseOpinion:
-    """The fitted model: two vectorisers and one classifier."""
+class CauseOpinion(TfidfClassifier):
+    """The fitted model (bot/triage/tfidf_classifier.py): a probability per cause."""
 
-    word: Any
-    char: Any
-    classifier: Any
+    WORD = _WORD
+    CHAR = _CHAR
 
     @classmethod
     def train(cls, examples: Sequence[Tuple[str, str, float]], c: float = 2.0
               ) -> "CauseOpinion":
-        from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         texts = [text for text, _, _ in examples]
         causes = [cause for _, cause, _ in examples]
         weights = [weight for _, _, weight in examples]
-        word, char = TfidfVectorizer(**_WORD), TfidfVectorizer(**_CHAR)
-        features = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
-        classifier = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-        classifier.fit(features, causes, sample_weight=weights)
-        return cls(word, char, classifier)
-
-    def probabilities(self, text: str) -> Dict[str, float]:
-        from scipy.sparse import hstack
-
-        features = hstack([self.word.transform([text]), self.char.transform([text])]).tocsr()
-        values = self.classifier.predict_proba(features)[0]
-        return {str(cause): float(p)
-                for cause, p in zip(self.classifier.classes_, values, strict=True)}
-
-    # -- plain JSON, no pickle ----------------------------------------------
-    def to_json(self) -> str:
-        def vectoriser(v: Any) -> Dict[str, Any]:
-            return {"vocabulary": {k: int(i) for k, i in v.vocabulary_.items()},
-                    "idf": [float(x) for x in v.idf_]}
-
-        return json.dumps({
-            "word": vectoriser(self.word), "char": vectoriser(self.char),
-            "classes": [str(c) for c in self.classifier.classes_],
-            "coef": self.classifier.coef_.tolist(),
-            "intercept": self.classifier.intercept_.tolist(),
-        })
-
-    @classmethod
-    def from_json(cls, text: str) -> "CauseOpinion":
-        import numpy as np
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        data = json.loads(text)
-
-        def vectoriser(settings: Mapping[str, Any], stored: Mapping[str, Any]) -> Any:
-            kept = {k: v for k, v in settings.items() if k not in ("min_df", "max_features")}
-            v = TfidfVectorizer(vocabulary=stored["vocabulary"], **kept)
-            v.fit(["x"])  # sets up the analyser; idf_ is replaced below
-            v.idf_ = np.asarray(stored["idf"], dtype=float)
-            return v
-
-        classifier = LogisticRegression()
-        classifier.classes_ = np.asarray(data["classes"])
-        classifier.coef_ = np.asarray(data["coef"], dtype=float)
-        classifier.intercept_ = np.asarray(data["intercept"], dtype=float)
-        return cls(vectoriser(_WORD, data["word"]), vectoriser(_CHAR, data["char"]), classifier)
+        return cls.fit(texts, causes, c=c, max_iter=3000, weights=weights)
 
 
 def _fingerprint(path: Path, also_weight: float) -> str:
     digest = hashlib.sha256(path.read_bytes())
     digest.update(json.dumps([also_weight, _WORD, _CHAR], sort_keys=True,
                              default=str).encode())
-    digest.update(Path(__file__).read_bytes())
+    # the code that fits and stores it: this module and the shared classifier
+    from bot.triage import tfidf_classifier
+
+    for source in (Path(__file__), Path(tfidf_classifier.__file__)):
+        digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -15,15 +15,14 @@ weights and settings), not a pickle, and rebuilt on load.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import yaml
 
 from bot import strict_yaml
+from bot.triage.tfidf_classifier import TfidfClassifier
 
 ORDINARY = "none"
 _WORDS = re.compile(r"[^\W\d_]{2,}")  # words of two letters or more
@@ -48,36 +47,16 @@ def load_examples(patterns: Sequence[str] = DEFAULT_CORPORA, root: Path = ROOT
     return examples
 
 
-@dataclass
-class SecondOpinion:
-    """The fitted model: two vectorisers and one classifier."""
+class SecondOpinion(TfidfClassifier):
+    """The fitted model (bot/triage/tfidf_classifier.py) and what it may suggest."""
 
-    word: Any
-    char: Any
-    classifier: Any
+    WORD = _WORD
+    CHAR = _CHAR
 
     @classmethod
     def train(cls, examples: Iterable[Tuple[str, str]], seed: int = 42) -> "SecondOpinion":
-        from scipy.sparse import hstack
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         texts, groups = zip(*examples, strict=True)
-        word = TfidfVectorizer(**_WORD)
-        char = TfidfVectorizer(**_CHAR)
-        features = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
-        classifier = LogisticRegression(C=8.0, max_iter=2000, class_weight="balanced",
-                                        random_state=seed)
-        classifier.fit(features, list(groups))
-        return cls(word, char, classifier)
-
-    def probabilities(self, text: str) -> Dict[str, float]:
-        from scipy.sparse import hstack
-
-        features = hstack([self.word.transform([text]), self.char.transform([text])]).tocsr()
-        values = self.classifier.predict_proba(features)[0]
-        groups = self.classifier.classes_
-        return {str(group): float(p) for group, p in zip(groups, values, strict=True)}
+        return cls.fit(texts, groups, c=8.0, max_iter=2000, seed=seed)
 
     def suggest(self, text: str, min_probability: float) -> Tuple[str, float] | None:
         """The most likely warning-sign group, when likelier than ``min_probability``
@@ -102,40 +81,6 @@ class SecondOpinion:
         if suggestion[1] < float(groups[suggestion[0]].get("min_probability", 0.0)):
             return None
         return suggestion
-
-    # -- plain JSON, no pickle ----------------------------------------------
-    def to_json(self) -> str:
-        def vectoriser(v: Any) -> Dict[str, Any]:
-            return {"vocabulary": {k: int(i) for k, i in v.vocabulary_.items()},
-                    "idf": [float(x) for x in v.idf_]}
-
-        return json.dumps({
-            "word": vectoriser(self.word), "char": vectoriser(self.char),
-            "classes": [str(c) for c in self.classifier.classes_],
-            "coef": self.classifier.coef_.tolist(),
-            "intercept": self.classifier.intercept_.tolist(),
-        })
-
-    @classmethod
-    def from_json(cls, text: str) -> "SecondOpinion":
-        import numpy as np
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        data = json.loads(text)
-
-        def vectoriser(settings: Mapping[str, Any], stored: Mapping[str, Any]) -> Any:
-            kept = {k: v for k, v in settings.items() if k not in ("min_df", "max_features")}
-            v = TfidfVectorizer(vocabulary=stored["vocabulary"], **kept)
-            v.fit(["x"])  # sets up the analyser; idf_ is replaced below
-            v.idf_ = np.asarray(stored["idf"], dtype=float)
-            return v
-
-        classifier = LogisticRegression()
-        classifier.classes_ = np.asarray(data["classes"])
-        classifier.coef_ = np.asarray(data["coef"], dtype=float)
-        classifier.intercept_ = np.asarray(data["intercept"], dtype=float)
-        return cls(vectoriser(_WORD, data["word"]), vectoriser(_CHAR, data["char"]), classifier)
 
 
 def group_signs(vocabulary_path: Path | None = None) -> Dict[str, Dict[str, Any]]:
