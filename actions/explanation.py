@@ -76,11 +76,11 @@ class ActionGiveAdvice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
-        answers = RunnerAnswers.from_slots(tracker.slots).with_words(
-            runner_words(tracker.events))
         if not tracker.get_slot("likely_causes"):
             dispatcher.utter_message(text=general_advice())
             return []
+        answers = RunnerAnswers.from_slots(tracker.slots).with_words(
+            runner_words(tracker.events))
         ranked = rank_causes(answers)
         dispatcher.utter_message(
             text=render_plan(answers, ranked, tracker.get_slot("distance_unit")))

@@ -135,14 +135,12 @@ class Cause:
     lead_requires_any: tuple[Condition, ...] = ()
     default_rank: int | None = None
 
-    def allowed(self, answers: RunnerAnswers) -> bool:
-        """False when the cause needs one of ``requires_any`` and none holds."""
-        return not self.requires_any or any(c.holds(answers) for c in self.requires_any)
-
-    def score(self, answers: RunnerAnswers) -> float:
-        if not self.allowed(answers):
+    def score(self, answers: RunnerAnswers, learned: float = 0.0) -> float:
+        """The weights of the conditions that hold, plus ``learned`` (the learned cause
+        opinion's evidence); 0 when ``requires_any`` does not hold."""
+        if self.requires_any and not any(c.holds(answers) for c in self.requires_any):
             return 0.0
-        return float(sum(c.weight for c in self.conditions if c.holds(answers)))
+        return float(sum(c.weight for c in self.conditions if c.holds(answers))) + learned
 
     def can_lead(self, answers: RunnerAnswers) -> bool:
         return not self.lead_requires_any or any(c.holds(answers) for c in self.lead_requires_any)
@@ -507,17 +505,10 @@ def leader_scores(answers: RunnerAnswers) -> tuple[float, float]:
     return first, first - second
 
 
-def _score(cause: Cause, answers: RunnerAnswers, learned: Mapping[str, float]) -> float:
-    """The rules' evidence plus the learned opinion's, for a cause the rules allow."""
-    if not cause.allowed(answers):
-        return 0.0
-    return cause.score(answers) + learned.get(cause.id, 0.0)
-
-
 def _order(answers: RunnerAnswers) -> list[tuple[float, Cause]]:
     kb = _default_knowledge()
     learned = kb.opinion.evidence(answers.words) if kb.opinion is not None else {}
-    scored = [(_score(cause, answers, learned), cause) for cause in kb.causes]
+    scored = [(cause.score(answers, learned.get(cause.id, 0.0)), cause) for cause in kb.causes]
     scored = [(s, c) for s, c in scored if s > 0]
     scored.sort(key=lambda sc: (-sc[0], -sc[1].base_weight, sc[1].id))
     if not scored:
